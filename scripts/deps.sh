@@ -26,6 +26,7 @@ need_h http_parser.h libhttp-parser-dev
 need_h wslay/wslay.h libwslay-dev
 need_h libstemmer.h libstemmer-dev
 need_pc cmocka libcmocka-dev   # the build configures unit tests by default
+[ -e /usr/share/zoneinfo/America/New_York ] || missing+=(tzdata)
 
 if [ "$want" = test ] || [ "$want" = bench ]; then
   need_bin node nodejs
