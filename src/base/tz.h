@@ -48,7 +48,9 @@ int tz_from_local(const struct tz *z, int year, int month, int day, int hour, in
 /* The UTC offset (seconds) in force in z at instant utc. */
 int32_t tz_offset_at(const struct tz *z, int64_t utc);
 /* Formats instant utc as ISO 8601 local time with offset, "2026-03-08T03:00:00-04:00"
- * (26 bytes with the NUL). 0 or -ENOSPC. */
+ * (26 bytes with the NUL). Offsets with seconds (old local mean time) are written
+ * truncated to whole minutes, with the local time matching, so the instant is exact.
+ * 0, -ENOSPC when n < 26, or -EINVAL for a year outside 0000..9999. */
 int tz_format_iso(const struct tz *z, int64_t utc, char *out, size_t n);
 /* Parses ISO 8601 "YYYY-MM-DDTHH:MM[:SS][.fff](Z|+HH:MM|-HH:MM)" to Unix seconds.
  * Without an offset the time is read in zone z (UTC when z is NULL). 0 or -EINVAL. */
