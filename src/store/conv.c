@@ -1,0 +1,271 @@
+/* conv.c: customers and their channel identities, conversations and messages. */
+#include "store/internal.h"
+#include "base/err.h"
+#include <errno.h>
+#include <string.h>
+
+static bool valid_customer(const struct store_customer *cu)
+{
+	return cu && (!cu->name || strlen(cu->name) <= 200) &&
+	       (!cu->address || strlen(cu->address) <= 500) && (!cu->zip || store__valid_zip(cu->zip)) &&
+	       (!cu->notes || strlen(cu->notes) <= 4000);
+}
+
+int store_customer_create(struct store_conn *c, int64_t tenant_id,
+                          const struct store_customer *cu, int64_t now, int64_t *id_out)
+{
+	if (!valid_customer(cu))
+		return -TN_EINVAL_FIELD;
+	struct store_stmt *st;
+	int64_t one;
+	int err = store__prep(c, &st, "SELECT 1 FROM tenants WHERE id = ?", "i", tenant_id);
+	if (err || (err = store__one_int64(st, &one)))
+		return err;
+	err = store__execf(c,
+		"INSERT INTO customers (tenant_id, name, address, zip, notes, created_at, updated_at)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?)", "ittttii", tenant_id, cu->name, cu->address, cu->zip,
+		cu->notes, now, now);
+	if (!err && id_out)
+		*id_out = store_last_insert_id(c);
+	return err;
+}
+
+int store_customer_update(struct store_conn *c, int64_t tenant_id, int64_t customer_id,
+                          const struct store_customer *cu, int64_t now)
+{
+	if (!valid_customer(cu))
+		return -TN_EINVAL_FIELD;
+	int err = store__execf(c,
+		"UPDATE customers SET name = ?, address = ?, zip = ?, notes = ?, updated_at = ?"
+		" WHERE tenant_id = ? AND id = ?", "ttttiii", cu->name, cu->address, cu->zip,
+		cu->notes, now, tenant_id, customer_id);
+	if (!err && store_changes(c) == 0)
+		err = -TN_ENOTFOUND;
+	return err;
+}
+
+int store_customer_get(struct store_conn *c, int64_t tenant_id, int64_t customer_id,
+                       json_t **out)
+{
+	struct store_stmt *st;
+	json_t *ids = NULL;
+	int err = store__prep(c, &st,
+		"SELECT id, name, address, zip, notes, created_at, updated_at FROM customers"
+		" WHERE tenant_id = ? AND id = ?", "ii", tenant_id, customer_id);
+	if (err || (err = store__one_json(st, out)))
+		return err;
+	if ((err = store__prep(c, &st,
+		"SELECT kind, value FROM customer_identities WHERE tenant_id = ? AND customer_id = ?"
+		" ORDER BY kind, value", "ii", tenant_id, customer_id)) ||
+	    (err = store__all_json(st, &ids)))
+		goto out;
+	if (json_object_set_new(*out, "identities", ids))
+		err = -ENOMEM;
+out:
+	if (err) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return err;
+}
+
+int store_identity_add(struct store_conn *c, int64_t tenant_id, int64_t customer_id,
+                       enum store_identity_kind kind, const char *value)
+{
+	if ((int)kind < 0 || kind >= STORE_IDENTITY__COUNT || !store__valid_text(value, 320))
+		return -TN_EINVAL_FIELD;
+	int err = store__exists(c, "SELECT 1 FROM customers WHERE tenant_id = ? AND id = ?",
+	                        tenant_id, customer_id);
+	if (err)
+		return err;
+	return store__execf(c,
+		"INSERT INTO customer_identities (tenant_id, kind, value, customer_id)"
+		" VALUES (?, ?, ?, ?)", "itti", tenant_id, store_identity_kind_name(kind), value,
+		customer_id);
+}
+
+int store_customer_find_by_identity(struct store_conn *c, int64_t tenant_id,
+                                    enum store_identity_kind kind, const char *value,
+                                    int64_t *customer_id_out)
+{
+	if ((int)kind < 0 || kind >= STORE_IDENTITY__COUNT || !value)
+		return -TN_ENOTFOUND;
+	struct store_stmt *st;
+	int err = store__prep(c, &st,
+		"SELECT customer_id FROM customer_identities"
+		" WHERE tenant_id = ? AND kind = ? AND value = ?", "itt", tenant_id,
+		store_identity_kind_name(kind), value);
+	return err ? err : store__one_int64(st, customer_id_out);
+}
+
+/* ---- conversations ---- */
+
+static bool valid_channel(const char *ch)
+{
+	static const char *const channels[] = {"chat", "sms", "voice", "email", "portal", "api"};
+	if (!ch)
+		return false;
+	for (size_t i = 0; i < sizeof channels / sizeof channels[0]; i++)
+		if (!strcmp(ch, channels[i]))
+			return true;
+	return false;
+}
+
+int store_conversation_create(struct store_conn *c, int64_t tenant_id, int64_t customer_id,
+                              const char *channel, int64_t now, int64_t *id_out)
+{
+	if (!valid_channel(channel))
+		return -TN_EINVAL_FIELD;
+	int err;
+	struct store_stmt *st;
+	int64_t one;
+	if (customer_id)
+		err = store__exists(c, "SELECT 1 FROM customers WHERE tenant_id = ? AND id = ?",
+		                    tenant_id, customer_id);
+	else if (!(err = store__prep(c, &st, "SELECT 1 FROM tenants WHERE id = ?", "i", tenant_id)))
+		err = store__one_int64(st, &one);
+	if (err)
+		return err;
+	json_t *channels = json_pack("[s]", channel);
+	if (!channels)
+		return -ENOMEM;
+	err = store__execf(c,
+		"INSERT INTO conversations (tenant_id, customer_id, status, owner_kind, channels,"
+		" state, last_seq, created_at, updated_at) VALUES (?, ?, 'open', 'ai', ?, '{}', 0, ?, ?)",
+		"iIjii", tenant_id, customer_id, channels, now, now);
+	json_decref(channels);
+	if (!err && id_out)
+		*id_out = store_last_insert_id(c);
+	return err;
+}
+
+#define CONV_COLS \
+	"id, customer_id, status, owner_kind, owner_user_id, channels, state, created_at, updated_at"
+
+int store_conversation_get(struct store_conn *c, int64_t tenant_id, int64_t conv_id,
+                           json_t **out)
+{
+	struct store_stmt *st;
+	int err = store__prep(c, &st,
+		"SELECT " CONV_COLS " FROM conversations WHERE tenant_id = ? AND id = ?", "ii",
+		tenant_id, conv_id);
+	return err ? err : store__one_json(st, out);
+}
+
+int store_conversation_update(struct store_conn *c, int64_t tenant_id, int64_t conv_id,
+                              int status, const char *owner_kind, int64_t owner_user_id,
+                              const json_t *state, int64_t now)
+{
+	if (status >= STORE_CONV__COUNT || (state && !json_is_object(state)))
+		return -TN_EINVAL_FIELD;
+	if (owner_kind && !(!strcmp(owner_kind, "ai") && owner_user_id == 0) &&
+	    !(!strcmp(owner_kind, "human") && owner_user_id > 0))
+		return -TN_EINVAL_FIELD;
+	int err = 0;
+	if (owner_kind && owner_user_id) {
+		/* A human owner must be a member of this tenant. */
+		struct store_stmt *st;
+		int64_t one;
+		if ((err = store__prep(c, &st,
+			"SELECT 1 FROM memberships WHERE tenant_id = ? AND user_id = ?", "ii", tenant_id,
+			owner_user_id)))
+			return err;
+		if ((err = store__one_int64(st, &one)))
+			return err == -TN_ENOTFOUND ? -TN_EINVAL_FIELD : err;
+	}
+	const char *status_name = status >= 0 ? store_conv_status_name(status) : NULL;
+	err = store__execf(c,
+		"UPDATE conversations SET status = COALESCE(?, status),"
+		" owner_kind = COALESCE(?, owner_kind),"
+		" owner_user_id = CASE WHEN ? IS NULL THEN owner_user_id ELSE ? END,"
+		" state = COALESCE(?, state), updated_at = ? WHERE tenant_id = ? AND id = ?",
+		"tttIjiii", status_name, owner_kind, owner_kind, owner_user_id, state, now, tenant_id,
+		conv_id);
+	if (!err && store_changes(c) == 0)
+		err = -TN_ENOTFOUND;
+	return err;
+}
+
+int store_conversation_list_open(struct store_conn *c, int64_t tenant_id, json_t **out)
+{
+	struct store_stmt *st;
+	int err = store__prep(c, &st,
+		"SELECT " CONV_COLS " FROM conversations WHERE tenant_id = ? AND status <> 'closed'"
+		" ORDER BY id", "i", tenant_id);
+	return err ? err : store__all_json(st, out);
+}
+
+/* ---- messages ---- */
+
+static bool valid_sender(const char *s)
+{
+	return s && (!strcmp(s, "customer") || !strcmp(s, "ai") || !strcmp(s, "agent") ||
+	             !strcmp(s, "system"));
+}
+
+int store_message_append(struct store_conn *c, int64_t tenant_id, int64_t conv_id,
+                         const struct store_message *m, int64_t now, int64_t *seq_out)
+{
+	if (!m || !valid_sender(m->sender) || !valid_channel(m->channel) || !m->text ||
+	    strlen(m->text) > 100000 || (m->client_msg_id && !store__valid_text(m->client_msg_id, 128)) ||
+	    (m->nlu && !json_is_object(m->nlu)))
+		return -TN_EINVAL_FIELD;
+	struct store_stmt *st;
+	int64_t seq = 0;
+	int err;
+	if (m->client_msg_id) {
+		/* Idempotent retry: the same client message id is the same message. */
+		if ((err = store__prep(c, &st,
+			"SELECT seq FROM messages WHERE tenant_id = ? AND conversation_id = ?"
+			" AND client_msg_id = ?", "iit", tenant_id, conv_id, m->client_msg_id)))
+			return err;
+		err = store__one_int64(st, &seq);
+		if (!err) {
+			if (seq_out)
+				*seq_out = seq;
+			return 1;
+		}
+		if (err != -TN_ENOTFOUND)
+			return err;
+	}
+	if ((err = store__sp_begin(c)))
+		return err;
+	/* Taking the next seq and adding the channel in one UPDATE keeps them atomic; under
+	 * the single writer (or a row lock on PostgreSQL) no two messages share a seq. */
+	err = store__prep(c, &st,
+		"UPDATE conversations SET last_seq = last_seq + 1, updated_at = ?,"
+		" channels = CASE WHEN EXISTS (SELECT 1 FROM json_each(channels) WHERE value = ?)"
+		"   THEN channels ELSE json_insert(channels, '$[#]', ?) END"
+		" WHERE tenant_id = ? AND id = ? RETURNING last_seq", "ittii", now, m->channel,
+		m->channel, tenant_id, conv_id);
+	if (!err)
+		err = store__one_int64(st, &seq);
+	if (!err)
+		err = store__execf(c,
+			"INSERT INTO messages (tenant_id, conversation_id, seq, sender, sender_user_id,"
+			" channel, text, client_msg_id, nlu, created_at)"
+			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "iiitItttji", tenant_id, conv_id,
+			seq, m->sender, m->sender_user_id, m->channel, m->text, m->client_msg_id, m->nlu,
+			now);
+	err = store__sp_end(c, err);
+	if (!err && seq_out)
+		*seq_out = seq;
+	return err;
+}
+
+int store_message_list(struct store_conn *c, int64_t tenant_id, int64_t conv_id,
+                       int64_t after_seq, int limit, json_t **out)
+{
+	if (limit < 1 || limit > 10000)
+		return -TN_EINVAL_FIELD;
+	int err = store__exists(c, "SELECT 1 FROM conversations WHERE tenant_id = ? AND id = ?",
+	                        tenant_id, conv_id);
+	if (err)
+		return err;
+	struct store_stmt *st;
+	err = store__prep(c, &st,
+		"SELECT seq, sender, sender_user_id, channel, text, client_msg_id, nlu, created_at"
+		" FROM messages WHERE tenant_id = ? AND conversation_id = ? AND seq > ?"
+		" ORDER BY seq LIMIT ?", "iiii", tenant_id, conv_id, after_seq, (int64_t)limit);
+	return err ? err : store__all_json(st, out);
+}

@@ -1,0 +1,125 @@
+/* kb.c: knowledge-base articles and the append-only event log. */
+#include "store/internal.h"
+#include "base/err.h"
+#include <errno.h>
+#include <string.h>
+
+static bool valid_tags(const json_t *tags)
+{
+	if (!tags)
+		return true;
+	if (!json_is_array(tags) || json_array_size(tags) > 64)
+		return false;
+	size_t i;
+	json_t *t;
+	json_array_foreach(tags, i, t)
+		if (!json_is_string(t) || json_string_length(t) > 64)
+			return false;
+	return true;
+}
+
+static bool valid_article(const char *title, const char *body, const json_t *tags)
+{
+	return store__valid_text(title, 300) && store__valid_text(body, 100000) && valid_tags(tags);
+}
+
+int store_kb_create(struct store_conn *c, int64_t tenant_id, const char *title,
+                    const char *body, const json_t *tags, int64_t now, int64_t *id_out)
+{
+	if (!valid_article(title, body, tags))
+		return -TN_EINVAL_FIELD;
+	struct store_stmt *st;
+	int64_t one;
+	int err = store__prep(c, &st, "SELECT 1 FROM tenants WHERE id = ?", "i", tenant_id);
+	if (err || (err = store__one_int64(st, &one)))
+		return err;
+	err = store__execf(c,
+		"INSERT INTO kb_articles (tenant_id, title, body, tags, updated_at)"
+		" VALUES (?, ?, ?, COALESCE(?, '[]'), ?)", "ittji", tenant_id, title, body, tags, now);
+	if (!err && id_out)
+		*id_out = store_last_insert_id(c);
+	return err;
+}
+
+int store_kb_update(struct store_conn *c, int64_t tenant_id, int64_t article_id,
+                    const char *title, const char *body, const json_t *tags, int64_t now)
+{
+	if (!valid_article(title, body, tags))
+		return -TN_EINVAL_FIELD;
+	int err = store__execf(c,
+		"UPDATE kb_articles SET title = ?, body = ?, tags = COALESCE(?, '[]'), updated_at = ?"
+		" WHERE tenant_id = ? AND id = ?", "ttjiii", title, body, tags, now, tenant_id,
+		article_id);
+	if (!err && store_changes(c) == 0)
+		err = -TN_ENOTFOUND;
+	return err;
+}
+
+int store_kb_delete(struct store_conn *c, int64_t tenant_id, int64_t article_id)
+{
+	int err = store__execf(c, "DELETE FROM kb_articles WHERE tenant_id = ? AND id = ?", "ii",
+	                       tenant_id, article_id);
+	if (!err && store_changes(c) == 0)
+		err = -TN_ENOTFOUND;
+	return err;
+}
+
+#define KB_COLS "id, title, body, tags, updated_at"
+
+int store_kb_get(struct store_conn *c, int64_t tenant_id, int64_t article_id, json_t **out)
+{
+	struct store_stmt *st;
+	int err = store__prep(c, &st,
+		"SELECT " KB_COLS " FROM kb_articles WHERE tenant_id = ? AND id = ?", "ii", tenant_id,
+		article_id);
+	return err ? err : store__one_json(st, out);
+}
+
+int store_kb_list(struct store_conn *c, int64_t tenant_id, json_t **out)
+{
+	struct store_stmt *st;
+	int err = store__prep(c, &st,
+		"SELECT " KB_COLS " FROM kb_articles WHERE tenant_id = ? ORDER BY id", "i", tenant_id);
+	return err ? err : store__all_json(st, out);
+}
+
+/* ---- events ---- */
+
+int store_event_append(struct store_conn *c, int64_t tenant_id, int64_t at,
+                       const char *kind, int64_t conversation_id, const char *actor,
+                       const json_t *data, int64_t *id_out)
+{
+	if (!store__valid_text(kind, 64) || (actor && strlen(actor) > 128) ||
+	    (data && !json_is_object(data)))
+		return -TN_EINVAL_FIELD;
+	int err;
+	struct store_stmt *st;
+	int64_t one;
+	if (conversation_id)
+		err = store__exists(c, "SELECT 1 FROM conversations WHERE tenant_id = ? AND id = ?",
+		                    tenant_id, conversation_id);
+	else if (!(err = store__prep(c, &st, "SELECT 1 FROM tenants WHERE id = ?", "i", tenant_id)))
+		err = store__one_int64(st, &one);
+	if (err)
+		return err;
+	err = store__execf(c,
+		"INSERT INTO events (tenant_id, at, kind, conversation_id, actor, data)"
+		" VALUES (?, ?, ?, ?, ?, COALESCE(?, '{}'))", "iitItj", tenant_id, at, kind,
+		conversation_id, actor, data);
+	if (!err && id_out)
+		*id_out = store_last_insert_id(c);
+	return err;
+}
+
+int store_event_list(struct store_conn *c, int64_t tenant_id, int64_t after_id, int limit,
+                     json_t **out)
+{
+	if (limit < 1 || limit > 1000)
+		return -TN_EINVAL_FIELD;
+	struct store_stmt *st;
+	int err = store__prep(c, &st,
+		"SELECT id, at, kind, conversation_id, actor, data FROM events"
+		" WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?", "iii", tenant_id, after_id,
+		(int64_t)limit);
+	return err ? err : store__all_json(st, out);
+}

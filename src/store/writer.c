@@ -1,0 +1,382 @@
+/* writer.c: opening the store, the single writer thread with group commit, and the
+ * hand-back of results to the loop thread. See docs/internals/store.md. */
+#include "store/internal.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/log.h"
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct job {
+	store_job_fn *fn;
+	void *arg;
+	store_done_fn *done;
+	void *done_arg;
+	int result;
+	bool sync;         /* a store_write_sync waiter owns this job (on its stack) */
+	bool finished;     /* sync only: set under the lock when result is final */
+	struct job *next;
+};
+
+struct job_list {
+	struct job *head, *tail;
+};
+
+struct store {
+	struct store_conn *writer;
+	struct store_conn *reader;
+	uv_thread_t thread;
+	bool thread_started;
+
+	uv_mutex_t lock;      /* guards everything below */
+	uv_cond_t wake;       /* the writer waits for jobs on it */
+	uv_cond_t synced;     /* sync callers wait for their job on it */
+	struct job_list queue;
+	struct job_list done; /* finished async jobs waiting for the loop */
+	bool stopping;
+
+	uv_async_t *async;    /* owned; freed in its close callback */
+
+	_Atomic uint64_t n_jobs, n_batches, n_failed;
+};
+
+static void list_push(struct job_list *l, struct job *j)
+{
+	j->next = NULL;
+	if (l->tail)
+		l->tail->next = j;
+	else
+		l->head = j;
+	l->tail = j;
+}
+
+static struct job *list_take(struct job_list *l)
+{
+	struct job *h = l->head;
+	l->head = l->tail = NULL;
+	return h;
+}
+
+/* ---- the writer thread ---- */
+
+/* Runs one job inside its own savepoint. */
+static int run_job(struct store *s, struct job *j)
+{
+	struct store_conn *c = s->writer;
+	int err = store_exec(c, "SAVEPOINT job");
+	if (err)
+		return err;
+	int r = j->fn(c, j->arg);
+	int leaked = store__conn_release_all(c);
+	if (leaked)
+		log_warn("store: a write job left %d statement(s) unfinished", leaked);
+	if (sqlite3_get_autocommit(c->db))
+		return r < 0 ? r : -TN_ESTORE;  /* the library rolled the whole batch back */
+	if (r < 0) {
+		store_exec(c, "ROLLBACK TO job");
+		store_exec(c, "RELEASE job");
+		return r;
+	}
+	err = store_exec(c, "RELEASE job");
+	return err ? err : r;
+}
+
+static void fail_all(struct job *from, struct job *to, int err)
+{
+	for (struct job *j = from; j != to; j = j->next)
+		if (j->result >= 0)
+			j->result = err;
+}
+
+/* Runs a batch as one transaction and sets each job's result. */
+static void run_batch(struct store *s, struct job *batch)
+{
+	struct store_conn *c = s->writer;
+	struct job *start = batch;  /* first job of the current transaction */
+	int err = store_exec(c, "BEGIN IMMEDIATE");
+	if (err) {
+		fail_all(batch, NULL, err);
+		return;
+	}
+	for (struct job *j = batch; j; j = j->next) {
+		j->result = run_job(s, j);
+		if (sqlite3_get_autocommit(c->db)) {
+			/* The transaction is gone (I/O error, out of memory, ...): everything of it
+			 * is lost. Fail those jobs honestly and start over for the rest. */
+			fail_all(start, j->next, j->result < 0 ? j->result : -TN_ESTORE);
+			start = j->next;
+			if (start && (err = store_exec(c, "BEGIN IMMEDIATE"))) {
+				fail_all(start, NULL, err);
+				return;
+			}
+		}
+	}
+	if (!start)
+		return;
+	atomic_fetch_add(&s->n_batches, 1);
+	if ((err = store_exec(c, "COMMIT"))) {
+		log_error("store: COMMIT failed: %s", tn_strerror(err));
+		if (!sqlite3_get_autocommit(c->db))
+			store_exec(c, "ROLLBACK");
+		fail_all(start, NULL, err);
+	}
+}
+
+static void writer_main(void *arg)
+{
+	struct store *s = arg;
+	for (;;) {
+		uv_mutex_lock(&s->lock);
+		while (!s->queue.head && !s->stopping)
+			uv_cond_wait(&s->wake, &s->lock);
+		struct job *batch = list_take(&s->queue);
+		uv_mutex_unlock(&s->lock);
+		if (!batch)
+			break;  /* stopping and drained */
+
+		run_batch(s, batch);
+
+		/* Hand results back only now that COMMIT has returned. */
+		bool notify = false;
+		uv_mutex_lock(&s->lock);
+		struct job *j = batch;
+		while (j) {
+			struct job *next = j->next;
+			atomic_fetch_add(&s->n_jobs, 1);
+			if (j->result < 0)
+				atomic_fetch_add(&s->n_failed, 1);
+			if (j->sync) {
+				j->finished = true;
+			} else if (j->done) {
+				list_push(&s->done, j);
+				notify = true;
+			} else {
+				if (j->result < 0)
+					log_warn("store: write job failed: %s", tn_strerror(j->result));
+				free(j);
+			}
+			j = next;
+		}
+		uv_cond_broadcast(&s->synced);
+		if (notify && s->async)
+			uv_async_send(s->async);
+		uv_mutex_unlock(&s->lock);
+	}
+}
+
+/* ---- done callbacks on the loop thread ---- */
+
+static void deliver_done(struct store *s)
+{
+	uv_mutex_lock(&s->lock);
+	struct job *j = list_take(&s->done);
+	uv_mutex_unlock(&s->lock);
+	while (j) {
+		struct job *next = j->next;
+		j->done(j->result, j->done_arg);
+		free(j);
+		j = next;
+	}
+}
+
+static void on_async(uv_async_t *h)
+{
+	deliver_done(h->data);
+}
+
+static void on_async_closed(uv_handle_t *h)
+{
+	free(h);
+}
+
+/* ---- public ---- */
+
+static _Atomic unsigned mem_counter;
+
+int store_open(const char *path, struct store **out)
+{
+	int err = 0;
+	char *uri = NULL;
+	struct store *s = NULL;
+	*out = NULL;
+	if (!path || !*path)
+		return -EINVAL;
+	bool memory = !strcmp(path, ":memory:");
+	struct buf b = BUF_INIT;
+	if (memory) {
+		/* A named in-memory database shared by this store's two connections only. */
+		if (buf_printf(&b, "file:/tandem-mem-%ld-%u?vfs=memdb", (long)getpid(),
+		               atomic_fetch_add(&mem_counter, 1))) {
+			err = -ENOMEM;
+			goto out;
+		}
+		uri = buf_take(&b);
+		if (!uri) {
+			err = -ENOMEM;
+			goto out;
+		}
+	}
+	const char *name = memory ? uri : path;
+
+	s = calloc(1, sizeof *s);
+	if (!s) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (uv_mutex_init(&s->lock)) {
+		free(s);
+		s = NULL;
+		err = -ENOMEM;
+		goto out;
+	}
+	uv_cond_init(&s->wake);
+	uv_cond_init(&s->synced);
+
+	if ((err = store__conn_open(name, true, &s->writer)))
+		goto out;
+	if (!memory) {
+		struct store_stmt *st;
+		if ((err = store_prepare(s->writer, "PRAGMA journal_mode=WAL", &st)))
+			goto out;
+		const char *mode = store_step(st) == STORE_ROW ? store_col_text(st, 0) : NULL;
+		bool wal = mode && !strcmp(mode, "wal");
+		store_stmt_finish(st);
+		if (!wal) {
+			log_error("store: cannot switch '%s' to WAL mode", path);
+			err = -TN_ESTORE;
+			goto out;
+		}
+	}
+	if ((err = store__migrate(s->writer)))
+		goto out;
+	if ((err = store__conn_open(name, false, &s->reader)))
+		goto out;
+	if (uv_thread_create(&s->thread, writer_main, s)) {
+		err = -ENOMEM;
+		goto out;
+	}
+	s->thread_started = true;
+out:
+	free(uri);
+	if (err && s) {
+		store__conn_close(s->reader);
+		store__conn_close(s->writer);
+		uv_cond_destroy(&s->synced);
+		uv_cond_destroy(&s->wake);
+		uv_mutex_destroy(&s->lock);
+		free(s);
+		s = NULL;
+	}
+	*out = s;
+	return err;
+}
+
+int store_attach_loop(struct store *s, uv_loop_t *loop)
+{
+	if (!s || !loop || s->async)
+		return -EINVAL;
+	uv_async_t *a = calloc(1, sizeof *a);
+	if (!a)
+		return -ENOMEM;
+	int err = uv_async_init(loop, a, on_async);
+	if (err) {
+		free(a);
+		return err;
+	}
+	a->data = s;
+	uv_unref((uv_handle_t *)a);
+	uv_mutex_lock(&s->lock);
+	s->async = a;
+	uv_mutex_unlock(&s->lock);
+	return 0;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	uv_mutex_lock(&s->lock);
+	s->stopping = true;
+	uv_cond_signal(&s->wake);
+	uv_mutex_unlock(&s->lock);
+	if (s->thread_started)
+		uv_thread_join(&s->thread);
+	deliver_done(s);
+	if (s->async) {
+		s->async->data = NULL;
+		uv_close((uv_handle_t *)s->async, on_async_closed);
+	}
+	store__conn_close(s->reader);
+	store__conn_close(s->writer);
+	uv_cond_destroy(&s->synced);
+	uv_cond_destroy(&s->wake);
+	uv_mutex_destroy(&s->lock);
+	free(s);
+}
+
+struct store_conn *store_reader(struct store *s)
+{
+	return s ? s->reader : NULL;
+}
+
+static bool on_writer_thread(struct store *s)
+{
+	uv_thread_t self = uv_thread_self();
+	return s->thread_started && uv_thread_equal(&self, &s->thread);
+}
+
+int store_write_async(struct store *s, store_job_fn *job, void *job_arg,
+                      store_done_fn *done, void *done_arg)
+{
+	if (!s || !job || on_writer_thread(s))
+		return -EINVAL;
+	struct job *j = calloc(1, sizeof *j);
+	if (!j)
+		return -ENOMEM;
+	j->fn = job;
+	j->arg = job_arg;
+	j->done = done;
+	j->done_arg = done_arg;
+	int err = 0;
+	uv_mutex_lock(&s->lock);
+	if (s->stopping || (done && !s->async)) {
+		err = -EINVAL;
+	} else {
+		list_push(&s->queue, j);
+		uv_cond_signal(&s->wake);
+	}
+	uv_mutex_unlock(&s->lock);
+	if (err)
+		free(j);
+	return err;
+}
+
+int store_write_sync(struct store *s, store_job_fn *job, void *arg)
+{
+	if (!s || !job)
+		return -EINVAL;
+	if (on_writer_thread(s))
+		return -EDEADLK;
+	struct job j = {.fn = job, .arg = arg, .sync = true};
+	uv_mutex_lock(&s->lock);
+	if (s->stopping) {
+		uv_mutex_unlock(&s->lock);
+		return -EINVAL;
+	}
+	list_push(&s->queue, &j);
+	uv_cond_signal(&s->wake);
+	while (!j.finished)
+		uv_cond_wait(&s->synced, &s->lock);
+	uv_mutex_unlock(&s->lock);
+	return j.result;
+}
+
+void store_stats_get(struct store *s, struct store_stats *out)
+{
+	out->jobs = atomic_load(&s->n_jobs);
+	out->batches = atomic_load(&s->n_batches);
+	out->failed = atomic_load(&s->n_failed);
+}
