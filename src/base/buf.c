@@ -18,6 +18,7 @@ int buf_reserve(struct buf *b, size_t extra)
 	char *p = realloc(b->data, cap);
 	if (!p)
 		return -ENOMEM;
+	p[b->len] = '\0';  /* keep data[len] == '\0' even before the first append */
 	b->data = p;
 	b->cap = cap;
 	return 0;

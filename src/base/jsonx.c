@@ -25,7 +25,16 @@ int jsonx_quote(struct buf *b, const char *s, size_t n)
 		case '\r': esc = "\\r"; break;
 		case '\t': esc = "\\t"; break;
 		default:
-			if (c < 0x20) {
+			if (c >= 0x80) {
+				/* Keep well-formed UTF-8; replace each bad byte with U+FFFD so the
+				 * output is always valid JSON. */
+				size_t len = utf8_seq_len(s + i, n - i);
+				if (len > 0) {
+					i += len - 1;
+					continue;
+				}
+				esc = "\\ufffd";
+			} else if (c < 0x20) {
 				tmp[0] = '\\'; tmp[1] = 'u'; tmp[2] = '0'; tmp[3] = '0';
 				tmp[4] = hex[c >> 4]; tmp[5] = hex[c & 15]; tmp[6] = 0;
 				esc = tmp;
@@ -49,7 +58,7 @@ json_t *jsonx_parse(const char *text, size_t len, bool want_object, char *err, s
 		return NULL;
 	}
 	json_error_t je;
-	json_t *v = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	json_t *v = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
 	if (!v) {
 		snprintf(err, errlen, "malformed JSON at line %d column %d: %s", je.line, je.column, je.text);
 		return NULL;

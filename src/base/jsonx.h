@@ -9,11 +9,14 @@
 
 struct buf;
 
-/* Appends s (n bytes, any content) to b as a quoted JSON string. 0 or -ENOMEM. */
+/* Appends s (n bytes, any content) to b as a quoted JSON string. Control characters are
+ * escaped; bytes that are not well-formed UTF-8 become U+FFFD, so the result is always
+ * valid JSON. 0 or -ENOMEM. */
 int jsonx_quote(struct buf *b, const char *s, size_t n);
 
 /* Parses a JSON document of len bytes. The text must be valid UTF-8 and the top level
- * an object when want_object. On failure returns NULL and writes a one-line reason to
+ * an object when want_object (any JSON value otherwise); duplicate keys are refused.
+ * On failure returns NULL and writes a one-line reason to
  * err (errlen bytes). The caller owns the result (json_decref). */
 json_t *jsonx_parse(const char *text, size_t len, bool want_object, char *err, size_t errlen);
 

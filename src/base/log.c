@@ -5,10 +5,11 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <time.h>
 
-static enum log_level min_level = LOG_INFO;
+static atomic_int min_level = LOG_INFO;  /* read by every thread that logs */
 static FILE *log_stream;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -32,8 +33,14 @@ int log_level_parse(const char *s, enum log_level *out)
 	return -EINVAL;
 }
 
-void log_set_level(enum log_level level) { min_level = level; }
-void log_set_stream(FILE *f) { log_stream = f; }
+void log_set_level(enum log_level level) { atomic_store(&min_level, (int)level); }
+
+void log_set_stream(FILE *f)
+{
+	pthread_mutex_lock(&log_lock);
+	log_stream = f;
+	pthread_mutex_unlock(&log_lock);
+}
 
 void log_json_line(const char *line)
 {
@@ -47,7 +54,7 @@ void log_json_line(const char *line)
 
 void log_write(enum log_level level, const char *fmt, ...)
 {
-	if (level < min_level)
+	if ((int)level < atomic_load(&min_level))
 		return;
 	struct buf msg = BUF_INIT, line = BUF_INIT;
 	va_list ap;
