@@ -2,3 +2,8 @@
 # Each line is owned by the module that reads the symbol.
 tandem_embed(store store_migration_0001 ${CMAKE_SOURCE_DIR}/src/store/migrations/0001_init.sql)
 tandem_embed(nlu nlu_builtin_train ${CMAKE_SOURCE_DIR}/data/nlu/train.jsonl)
+# The demo business seeded by 'tandem init --demo' (read by src/app/seed.c).
+if(EXISTS ${CMAKE_SOURCE_DIR}/data/demo/brightline.json)
+  tandem_embed(app tandem_demo_seed ${CMAKE_SOURCE_DIR}/data/demo/brightline.json)
+  target_compile_definitions(tandem_app PRIVATE TANDEM_HAVE_DEMO_SEED)
+endif()
