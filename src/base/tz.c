@@ -325,8 +325,10 @@ struct tzif_header {
 	uint32_t isutcnt, isstdcnt, leapcnt, timecnt, typecnt, charcnt;
 };
 
-/* Reads and checks a 44-byte header at data[off]. 0 or -TN_EFORMAT. */
-static int read_header(const unsigned char *data, size_t len, size_t off, struct tzif_header *h)
+/* Reads a 44-byte header at data[off] and, when its block will be used, checks its
+ * counts. 0 or -TN_EFORMAT. */
+static int read_header(const unsigned char *data, size_t len, size_t off, bool used,
+		       struct tzif_header *h)
 {
 	if (len < 44 || off > len - 44 || memcmp(data + off, "TZif", 4) != 0)
 		return -TN_EFORMAT;
@@ -340,6 +342,8 @@ static int read_header(const unsigned char *data, size_t len, size_t off, struct
 	h->timecnt = be32(p + 32);
 	h->typecnt = be32(p + 36);
 	h->charcnt = be32(p + 40);
+	if (!used)  /* RFC 8536: a reader only skips the version 1 block of a later file */
+		return 0;
 	if (h->typecnt == 0 || h->typecnt > 256 || h->charcnt == 0 ||
 	    (h->isutcnt != 0 && h->isutcnt != h->typecnt) ||
 	    (h->isstdcnt != 0 && h->isstdcnt != h->typecnt))
@@ -408,13 +412,15 @@ static int read_block(struct tz *z, const unsigned char *data, size_t off,
 static int tzif_parse(struct tz *z, const unsigned char *data, size_t len)
 {
 	struct tzif_header h;
-	int rc = read_header(data, len, 0, &h);
+	int rc = read_header(data, len, 0, false, &h);
 	if (rc)
 		return rc;
 	uint64_t v1 = block_size(&h, 4);
 	if (v1 > len - 44)
 		return -TN_EFORMAT;
 	if (h.version == 0) {
+		if ((rc = read_header(data, len, 0, true, &h)))
+			return rc;
 		if (44 + v1 != len)
 			return -TN_EFORMAT;
 		return read_block(z, data, 44, &h, 4);
@@ -422,7 +428,7 @@ static int tzif_parse(struct tz *z, const unsigned char *data, size_t len)
 	/* Version 2 and later: skip the 32-bit block, use the 64-bit one and the footer. */
 	size_t off = 44 + (size_t)v1;
 	struct tzif_header h2;
-	if ((rc = read_header(data, len, off, &h2)))
+	if ((rc = read_header(data, len, off, true, &h2)))
 		return rc;
 	if (h2.version != h.version)
 		return -TN_EFORMAT;

@@ -634,6 +634,15 @@ static void test_version1_and_rule_forms(void **state)
 	static const uint8_t dsts[] = {0, 0}, ai[] = {0, 4};
 	struct tzif_spec v1 = {0, 1, tr, idx, 2, offs, dsts, ai, "ONE\0TWO", 8, NULL};
 	write_file("Syn/V1", buf, build_tzif(buf, &v1));
+	/* A later version whose version 1 block is empty: readers only skip that block. */
+	static const int32_t offs2[] = {-18000};
+	static const uint8_t d2[] = {0}, a2[] = {0};
+	struct tzif_spec empty = {'2', 0, NULL, NULL, 0, NULL, NULL, NULL, "", 0, ""};
+	struct tzif_spec full = {'2', 0, NULL, NULL, 1, offs2, d2, a2, "XST", 4, "XST5XDT"};
+	size_t o = put_block(buf, &empty, 4);
+	o += put_block(buf + o, &full, 8);
+	memcpy(buf + o, "\nXST5XDT\n", 9);
+	write_file("Syn/EmptyV1", buf, o + 9);
 	write_rule_zone("Syn/Julian1", "XST5XDT,J60/2,J300/2");
 	write_rule_zone("Syn/Julian0", "XST5XDT,59/2,299/2");
 	write_rule_zone("Syn/Permanent", "XST5XDT,0/0,J365/25");
@@ -641,7 +650,11 @@ static void test_version1_and_rule_forms(void **state)
 	write_rule_zone("Syn/Fixed", "<+0545>-5:45");
 	assert_int_equal(setenv("TZDIR", tmpdir, 1), 0);
 
-	const struct tz *z = zone("Syn/V1");
+	/* "XST5XDT" without dates: the customary M3.2.0,M11.1.0. */
+	const struct tz *z = zone("Syn/EmptyV1");
+	expect_local(z, 1772953199, 2026, 3, 8, 1, 59, 59, -18000, false, "XST");
+	expect_local(z, 1772953200, 2026, 3, 8, 3, 0, 0, -14400, true, "XDT");
+	z = zone("Syn/V1");
 	expect_local(z, 999999999, 2001, 9, 9, 2, 46, 39, 3600, false, "ONE");
 	expect_local(z, 1000000000, 2001, 9, 9, 3, 46, 40, 7200, false, "TWO");
 	expect_local(z, 4000000000, 2096, 10, 2, 9, 6, 40, 7200, false, "TWO");
