@@ -35,17 +35,19 @@ enum tz_resolve {
  * shared; the pointer stays valid for the life of the process. Thread-safe.
  * The tz directory is $TZDIR or /usr/share/zoneinfo. Returns 0, -ENOENT for an unknown
  * zone or a name that is not a plain IANA name (no "..", no leading '/'),
- * -TN_EFORMAT for a corrupt file. */
+ * -TN_EFORMAT for a corrupt file, -ENOMEM, or another negative errno when the file
+ * cannot be read. Failures are not cached. */
 int tz_get(const char *name, const struct tz **out);
 /* The zone's IANA name (borrowed). */
 const char *tz_name(const struct tz *z);
-/* Converts Unix seconds to local time in z. 0 or -EINVAL. */
+/* Converts Unix seconds to local time in z. 0 or -EINVAL (NULL argument, or an instant
+ * beyond about +-31 million years). */
 int tz_to_local(const struct tz *z, int64_t utc, struct tz_local *out);
 /* Converts a local wall-clock time in z to Unix seconds. Fields are normalised first
  * (day 32 becomes the next month's 1st). 0 or -EINVAL. */
 int tz_from_local(const struct tz *z, int year, int month, int day, int hour, int minute,
 		  int second, enum tz_resolve resolve, int64_t *utc);
-/* The UTC offset (seconds) in force in z at instant utc. */
+/* The UTC offset (seconds) in force in z at instant utc (0 when z is NULL). */
 int32_t tz_offset_at(const struct tz *z, int64_t utc);
 /* Formats instant utc as ISO 8601 local time with offset, "2026-03-08T03:00:00-04:00"
  * (26 bytes with the NUL). Offsets with seconds (old local mean time) are written
