@@ -71,8 +71,8 @@ struct nlu_entities {
  * Date/time expressions are resolved against now (Unix seconds) in zone (NULL means
  * UTC), following the product's date/time rules (business-hours reading of bare hours,
  * whole days as 00:00:00-23:59:59, past dates rolling forward, DST-correct). Entities do
- * not overlap and are stored in text order in *out (caller-owned; overwritten; at most
- * NLU_ENTITIES_MAX kept). Returns 0, -EINVAL for NULL arguments (text may be NULL when
+ * not overlap, except that a ZIP inside an address is reported as well; they are stored
+ * in text order in *out (caller-owned; overwritten; at most NLU_ENTITIES_MAX kept). Returns 0, -EINVAL for NULL arguments (text may be NULL when
  * len is 0), or -TN_EPARSE when the text is not valid UTF-8 (out is then empty). */
 int nlu_extract_entities(const char *text, size_t len, int64_t now, const struct tz *zone,
 			 struct nlu_entities *out);
@@ -111,7 +111,8 @@ int nlu_extract_entities(const char *text, size_t len, int64_t now, const struct
 	X(NLU_EV_POSITIVE, "positive")                          \
 	/* request for a person */                              \
 	X(NLU_EV_DIRECT_REQUEST, "direct_request")              \
-	X(NLU_EV_INDIRECT_REQUEST, "indirect_request")
+	X(NLU_EV_INDIRECT_REQUEST, "indirect_request")         \
+	X(NLU_EV_BOT_QUESTION, "bot_question")
 
 enum nlu_evidence_code {
 #define NLU_X_(e, s) e,
