@@ -54,6 +54,12 @@ int store_schema_version(void);
  * -TN_EFORMAT or -TN_ESTORE. */
 int store_open(const char *path, struct store **out);
 
+/* Opens a private in-memory copy of the database file at src_path (which is only read,
+ * never changed), migrated to this binary's schema, e.g. to try conversations against
+ * real configuration without touching it. Same ownership and errors as store_open;
+ * -ENOENT when src_path does not exist. */
+int store_open_copy(const char *src_path, struct store **out);
+
 /* Sets the loop on whose thread async done callbacks run. Call once, from the loop
  * thread, before the first store_write_async() with a done callback. The store keeps a
  * uv_async_t on that loop (it does not keep the loop alive: the handle is unref'd).

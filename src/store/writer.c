@@ -196,7 +196,59 @@ static void on_async_closed(uv_handle_t *h)
 
 static _Atomic unsigned mem_counter;
 
-int store_open(const char *path, struct store **out)
+/* Copies the database file at src into the (empty, in-memory) connection c. The file is
+ * read through its own connection (so a WAL file is read consistently), its image is
+ * marked as a rollback-journal database (an in-memory database cannot use WAL) and
+ * copied in with the backup API. */
+static int copy_from(struct store_conn *c, const char *src)
+{
+	if (access(src, R_OK))
+		return -errno;
+	sqlite3 *from = NULL, *tmp = NULL;
+	unsigned char *image = NULL;
+	sqlite3_int64 size = 0;
+	int err = 0;
+	int rc = sqlite3_open_v2(src, &from, SQLITE_OPEN_READONLY, NULL);
+	if (rc != SQLITE_OK)
+		goto out;
+	sqlite3_busy_timeout(from, 10000);
+	image = sqlite3_serialize(from, "main", &size, 0);
+	if (!image || size < 100) {
+		rc = image ? SQLITE_NOTADB : sqlite3_errcode(from);
+		if (rc == SQLITE_OK)
+			rc = SQLITE_NOTADB;
+		goto out;
+	}
+	image[18] = 1;  /* file format write version: legacy (not WAL) */
+	image[19] = 1;  /* read version */
+	if ((rc = sqlite3_open_v2(":memory:", &tmp, SQLITE_OPEN_READWRITE, NULL)) != SQLITE_OK)
+		goto out;
+	rc = sqlite3_deserialize(tmp, "main", image, size, size,
+	                         SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_READONLY);
+	image = NULL;  /* owned by tmp now, even on failure */
+	if (rc != SQLITE_OK)
+		goto out;
+	sqlite3_backup *b = sqlite3_backup_init(c->db, "main", tmp, "main");
+	if (!b) {
+		rc = sqlite3_errcode(c->db);
+		goto out;
+	}
+	rc = sqlite3_backup_step(b, -1);
+	int fin = sqlite3_backup_finish(b);
+	rc = rc == SQLITE_DONE ? fin : rc;
+out:
+	if (rc != SQLITE_OK) {
+		log_error("store: cannot copy '%s' into memory: %s", src,
+		          tmp ? sqlite3_errmsg(tmp) : from ? sqlite3_errmsg(from) : sqlite3_errstr(rc));
+		err = rc == SQLITE_NOMEM ? -ENOMEM : -TN_ESTORE;
+	}
+	sqlite3_free(image);
+	sqlite3_close(tmp);
+	sqlite3_close(from);
+	return err;
+}
+
+static int open_store(const char *path, const char *copy_src, struct store **out)
 {
 	int err = 0;
 	char *uri = NULL;
@@ -237,6 +289,8 @@ int store_open(const char *path, struct store **out)
 
 	if ((err = store__conn_open(name, true, &s->writer)))
 		goto out;
+	if (copy_src && (err = copy_from(s->writer, copy_src)))
+		goto out;
 	if (!memory) {
 		struct store_stmt *st;
 		if ((err = store_prepare(s->writer, "PRAGMA journal_mode=WAL", &st)))
@@ -272,6 +326,19 @@ out:
 	}
 	*out = s;
 	return err;
+}
+
+int store_open(const char *path, struct store **out)
+{
+	return open_store(path, NULL, out);
+}
+
+int store_open_copy(const char *src_path, struct store **out)
+{
+	*out = NULL;
+	if (!src_path || !*src_path || !strcmp(src_path, ":memory:"))
+		return -EINVAL;
+	return open_store(":memory:", src_path, out);
 }
 
 int store_attach_loop(struct store *s, uv_loop_t *loop)

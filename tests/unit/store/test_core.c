@@ -158,6 +158,41 @@ static void test_memory_store_is_private(void **state)
 	store_close(b);
 }
 
+static void test_memory_copy_leaves_source_alone(void **state)
+{
+	(void)state;
+	char *dir = th_tmpdir();
+	char *path = th_path(dir, "src.db");
+	struct store *src = th_open(path);
+	struct fx f = {0};
+	assert_int_equal(store_write_sync(src, job_tenant, &f), 0);
+	store_close(src);
+
+	struct store *copy = NULL;
+	assert_int_equal(store_open_copy(path, &copy), 0);
+	json_t *t = NULL;
+	assert_int_equal(store_tenant_get_by_slug(store_reader(copy), "durable", &t), 0);
+	json_decref(t);
+	/* Writing to the copy... */
+	assert_int_equal(store_write_sync(copy, job_future, &(struct fx){.version = 0}), 0);
+	struct fx f2 = {0};
+	assert_int_equal(store_write_sync(copy, job_tenant, &f2), -TN_ECONFLICT);
+	store_close(copy);
+	/* ...changes nothing in the file. */
+	src = th_open(path);
+	assert_int_equal(th_scalar(store_reader(src), "SELECT COUNT(*) FROM schema_migrations"),
+	                 store_schema_version());
+	store_close(src);
+
+	assert_int_equal(store_open_copy(dir, &copy), -TN_ESTORE);  /* a directory */
+	char *missing = th_path(dir, "missing.db");
+	assert_int_equal(store_open_copy(missing, &copy), -ENOENT);
+	assert_null(copy);
+	free(missing);
+	free(path);
+	th_rmdir(dir);
+}
+
 static void test_open_bad_arguments(void **state)
 {
 	(void)state;
@@ -277,6 +312,7 @@ int main(void)
 		cmocka_unit_test(test_refuses_newer_database),
 		cmocka_unit_test(test_durable_across_reopen_and_settings),
 		cmocka_unit_test(test_memory_store_is_private),
+		cmocka_unit_test(test_memory_copy_leaves_source_alone),
 		cmocka_unit_test(test_open_bad_arguments),
 		cmocka_unit_test(test_statement_api),
 	};
