@@ -69,9 +69,20 @@ int kb__fold(const char *text, size_t len, char **out, size_t *outlen)
 	*outlen = 0;
 	if (!utf8_valid(text, len) || memchr(text, '\0', len))
 		return -TN_EPARSE;
-	if (len == 0) {
-		*out = calloc(1, 1);
-		return *out ? 0 : -ENOMEM;
+	bool ascii = true;
+	for (size_t i = 0; i < len && ascii; i++)
+		ascii = (unsigned char)text[i] < 0x80;
+	if (ascii) {
+		/* Plain ASCII (most text) folds to lower case and is already composed. */
+		char *p = malloc(len + 1);
+		if (!p)
+			return -ENOMEM;
+		for (size_t i = 0; i < len; i++)
+			p[i] = text[i] >= 'A' && text[i] <= 'Z' ? (char)(text[i] + 32) : text[i];
+		p[len] = '\0';
+		*out = p;
+		*outlen = len;
+		return 0;
 	}
 	utf8proc_uint8_t *dst = NULL;
 	utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)text, (utf8proc_ssize_t)len,

@@ -34,6 +34,13 @@ struct term {
 	uint32_t n, cap;
 	uint32_t mark;         /* add generation that last touched the term */
 	uint32_t local;        /* index into the add's scratch list for that generation */
+	uint32_t smark;        /* sentence generation that last touched the term */
+};
+
+/* A body sentence, with its distinct terms, for snippets. */
+struct sentence {
+	uint32_t off, len;     /* bytes of the original body */
+	uint32_t first, n;     /* its terms: doc.sterms[first .. first + n) */
 };
 
 struct doc {
@@ -45,6 +52,9 @@ struct doc {
 	double len;            /* field-weighted length in terms */
 	uint32_t *terms;       /* distinct term indices, for removal */
 	uint32_t n_terms;
+	struct sentence *sent; /* body sentences in order */
+	uint32_t n_sent;
+	uint32_t *sterms;      /* term indices of every sentence */
 };
 
 /* Open-addressing hash table of indices into an array owned elsewhere. */
@@ -67,6 +77,7 @@ struct kb_index {
 	uint32_t live;
 	double total_len;
 	uint32_t gen;
+	uint32_t sgen;
 	uint64_t seq;
 };
 
@@ -191,6 +202,8 @@ static void doc_clear(struct doc *d)
 	free(d->title);
 	free(d->body);
 	free(d->terms);
+	free(d->sent);
+	free(d->sterms);
 	memset(d, 0, sizeof *d);
 }
 
@@ -231,6 +244,10 @@ struct add_ctx {
 	uint32_t n, cap;
 	enum field field;
 	double len;
+	struct sentence *sent;  /* body sentences and their terms */
+	uint32_t n_sent, cap_sent;
+	uint32_t *sterms;
+	uint32_t n_sterms, cap_sterms;
 };
 
 /* Finds or creates the term; returns its index or NONE on ENOMEM. */
@@ -270,6 +287,70 @@ static int add_term(void *vctx, const char *t, size_t n)
 	}
 	c->list[tm->local].wtf += (float)field_weight[c->field];
 	c->len += field_weight[c->field];
+	if (c->field == F_BODY && tm->smark != x->sgen) {
+		if (grow((void **)&c->sterms, &c->cap_sterms, c->n_sterms + 1, sizeof *c->sterms))
+			return -ENOMEM;
+		tm->smark = x->sgen;
+		c->sterms[c->n_sterms++] = v;
+		c->sent[c->n_sent - 1].n++;
+	}
+	return 0;
+}
+
+static bool is_space(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\f' || ch == '\v';
+}
+
+/* Finds the next sentence of text[0..n) from *pos: ends after '.', '!' or '?' followed
+ * by a space or the end, or at a newline. Returns false at the end. */
+static bool next_sentence(const char *text, size_t n, size_t *pos, size_t *start, size_t *len)
+{
+	while (*pos < n && is_space(text[*pos]))
+		(*pos)++;
+	if (*pos >= n)
+		return false;
+	size_t i = *pos;
+	while (i < n && text[i] != '\n' &&
+	       !((text[i] == '.' || text[i] == '!' || text[i] == '?') && (i + 1 == n || is_space(text[i + 1]))))
+		i++;
+	size_t stop = i < n && text[i] != '\n' ? i + 1 : i;
+	*start = *pos;
+	*len = stop - *pos;
+	*pos = i < n ? i + 1 : n;
+	return true;
+}
+
+static void next_sgen(struct kb_index *x)
+{
+	if (++x->sgen == 0) {  /* wrapped: forget every old mark */
+		for (uint32_t i = 0; i < x->n_terms; i++)
+			x->terms[i].smark = 0;
+		x->sgen = 1;
+	}
+}
+
+/* Indexes the body sentence by sentence, recording each sentence's terms. */
+static int add_body(struct add_ctx *c, enum kb_lang lang, const char *body, size_t n)
+{
+	struct kb_index *x = c->x;
+	size_t pos = 0, start, len;
+	c->field = F_BODY;
+	while (next_sentence(body, n, &pos, &start, &len)) {
+		if (grow((void **)&c->sent, &c->cap_sent, c->n_sent + 1, sizeof *c->sent))
+			return -ENOMEM;
+		c->sent[c->n_sent++] = (struct sentence){(uint32_t)start, (uint32_t)len, c->n_sterms, 0};
+		next_sgen(x);
+		char *folded;
+		size_t flen;
+		int rc = kb__fold(body + start, len, &folded, &flen);
+		if (rc)
+			return rc;
+		rc = kb__terms(&x->an, lang, folded, flen, add_term, c);
+		free(folded);
+		if (rc)
+			return rc;
+	}
 	return 0;
 }
 
@@ -347,7 +428,11 @@ int kb_index_add(struct kb_index *x, const char *id, const char *title, const ch
 		x->gen = 1;
 	for (int f = 0; f < F_COUNT; f++) {
 		c.field = (enum field)f;
-		if ((rc = kb__terms(&x->an, nd.lang, folded[f], flen[f], add_term, &c)))
+		if (f == F_BODY)
+			rc = add_body(&c, nd.lang, body, body_len);
+		else
+			rc = kb__terms(&x->an, nd.lang, folded[f], flen[f], add_term, &c);
+		if (rc)
 			goto out;
 	}
 
@@ -359,6 +444,11 @@ int kb_index_add(struct kb_index *x, const char *id, const char *title, const ch
 		rc = -ENOMEM;
 		goto out;
 	}
+	nd.sent = c.sent;
+	nd.n_sent = c.n_sent;
+	nd.sterms = c.sterms;
+	c.sent = NULL;
+	c.sterms = NULL;
 	nd.hash = hash_str(id, id_len);
 	nd.len = c.len;
 	nd.live = true;
@@ -396,6 +486,8 @@ int kb_index_add(struct kb_index *x, const char *id, const char *title, const ch
 out:
 	doc_clear(&nd);
 	free(c.list);
+	free(c.sent);
+	free(c.sterms);
 	for (int f = 0; f < F_COUNT; f++)
 		free(folded[f]);
 	return rc;
@@ -477,33 +569,6 @@ static int cmp_hit(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-struct sentence_ctx {
-	const struct qterms *q;
-	const struct kb_index *x;
-	bool seen[QUERY_TERMS_MAX];
-	double score;
-};
-
-static int sentence_term(void *vctx, const char *t, size_t n)
-{
-	struct sentence_ctx *c = vctx;
-	uint32_t s = map_find(c->x, &c->x->term_map, term_key, t, n, hash_str(t, n));
-	if (s == NONE)
-		return 0;
-	uint32_t v = c->x->term_map.slot[s];
-	for (uint32_t i = 0; i < c->q->n; i++)
-		if (c->q->t[i] == v && !c->seen[i]) {
-			c->seen[i] = true;
-			c->score += idf(c->x, c->x->terms[v].n);
-		}
-	return 0;
-}
-
-static bool is_space(char ch)
-{
-	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\f' || ch == '\v';
-}
-
 /* Copies text[0..n) trimmed into out, cut at a word boundary with "..." when long. */
 static void put_snippet(char *out, const char *text, size_t n)
 {
@@ -533,50 +598,33 @@ static void put_snippet(char *out, const char *text, size_t n)
 }
 
 /* Picks the body sentence that covers the most query weight (the first on a tie). */
-static int make_snippet(struct kb_index *x, const struct doc *d, const struct qterms *q,
-			char *out)
+static void make_snippet(const struct kb_index *x, const struct doc *d, const struct qterms *q,
+			 char *out)
 {
-	const char *body = d->body;
-	size_t blen = strlen(body);
-	if (blen == 0) {
+	if (d->n_sent == 0) {
 		put_snippet(out, d->title, strlen(d->title));
-		return 0;
+		return;
 	}
-	size_t best_at = 0, best_len = 0;
+	double w[QUERY_TERMS_MAX];
+	for (uint32_t i = 0; i < q->n; i++)
+		w[i] = idf(x, x->terms[q->t[i]].n);
+	uint32_t best_i = 0;
 	double best = -1;
-	size_t start = 0;
-	for (size_t i = 0; i <= blen; i++) {
-		bool end = i == blen || body[i] == '\n' ||
-			   ((body[i] == '.' || body[i] == '!' || body[i] == '?') &&
-			    (i + 1 == blen || is_space(body[i + 1])));
-		if (!end)
-			continue;
-		size_t stop = i < blen && body[i] != '\n' ? i + 1 : i;
-		size_t len = stop - start;
-		bool blank = true;
-		for (size_t k = start; k < stop && blank; k++)
-			blank = is_space(body[k]);
-		if (!blank) {
-			char *folded;
-			size_t flen;
-			int rc = kb__fold(body + start, len, &folded, &flen);
-			if (rc)
-				return rc;
-			struct sentence_ctx c = {.q = q, .x = x};
-			rc = kb__terms(&x->an, d->lang, folded, flen, sentence_term, &c);
-			free(folded);
-			if (rc)
-				return rc;
-			if (c.score > best) {
-				best = c.score;
-				best_at = start;
-				best_len = len;
-			}
+	for (uint32_t si = 0; si < d->n_sent; si++) {
+		const struct sentence *s = &d->sent[si];
+		double score = 0;
+		for (uint32_t k = 0; k < s->n; k++) {
+			uint32_t t = d->sterms[s->first + k];  /* distinct within the sentence */
+			for (uint32_t i = 0; i < q->n; i++)
+				if (q->t[i] == t)
+					score += w[i];
 		}
-		start = i + 1;
+		if (score > best) {
+			best = score;
+			best_i = si;
+		}
 	}
-	put_snippet(out, body + best_at, best_len);
-	return 0;
+	put_snippet(out, d->body + d->sent[best_i].off, d->sent[best_i].len);
 }
 
 int kb_search(struct kb_index *x, const char *query, size_t k, struct kb_result *results)
@@ -624,7 +672,10 @@ int kb_search(struct kb_index *x, const char *query, size_t k, struct kb_result 
 	if (!any)
 		goto out;
 
-	hits = malloc((size_t)x->n_docs * sizeof *hits);
+	if (k > x->live)
+		k = x->live;
+	/* Keep the best k in hits[0..nh), sorted, by insertion: k is small. */
+	hits = malloc(k * sizeof *hits);
 	if (!hits) {
 		rc = -ENOMEM;
 		goto out;
@@ -634,16 +685,22 @@ int kb_search(struct kb_index *x, const char *query, size_t k, struct kb_result 
 		if (!x->docs[d].live)
 			continue;
 		/* A query read in both languages keeps each article's better reading. */
-		double s = 0;
+		double sc = 0;
 		for (int l = 0; l < KB_LANG_COUNT; l++)
-			if (acc[l] && acc[l][d] > s)
-				s = acc[l][d];
-		if (s > 0)
-			hits[nh++] = (struct hit){d, s, x->docs[d].seq};
+			if (acc[l] && acc[l][d] > sc)
+				sc = acc[l][d];
+		if (sc <= 0)
+			continue;
+		struct hit h = {d, sc, x->docs[d].seq};
+		if (nh == k && cmp_hit(&h, &hits[nh - 1]) >= 0)
+			continue;
+		size_t at = nh < k ? nh++ : nh - 1;
+		while (at > 0 && cmp_hit(&h, &hits[at - 1]) < 0) {
+			hits[at] = hits[at - 1];
+			at--;
+		}
+		hits[at] = h;
 	}
-	qsort(hits, nh, sizeof *hits, cmp_hit);
-	if (nh > k)
-		nh = k;
 	for (size_t i = 0; i < nh; i++) {
 		const struct doc *d = &x->docs[hits[i].doc];
 		struct kb_result *r = &results[i];
@@ -653,8 +710,7 @@ int kb_search(struct kb_index *x, const char *query, size_t k, struct kb_result 
 		r->lang = d->lang;
 		/* Snippet terms in the article's language when the query was read in it. */
 		const struct qterms *qt = q[d->lang].n ? &q[d->lang] : &q[lang];
-		if ((rc = make_snippet(x, d, qt, r->snippet)))
-			goto out;
+		make_snippet(x, d, qt, r->snippet);
 	}
 	rc = (int)nh;
 out:
