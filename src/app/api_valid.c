@@ -722,9 +722,11 @@ static json_t *service_json(const json_t *row)
 	const char *kind = json_string_value(json_object_get(row, "price_kind"));
 	if (kind && !strcmp(kind, "estimate"))
 		json_object_set_new(o, "price", json_null());
-	else
-		json_object_set_new(o, "price", json_real(
-			(double)json_integer_value(json_object_get(row, "price_cents")) / 100.0));
+	else {
+		json_int_t cents = json_integer_value(json_object_get(row, "price_cents"));
+		json_object_set_new(o, "price", cents % 100 ? json_real((double)cents / 100.0)
+							    : json_integer(cents / 100));
+	}
 	return o;
 }
 
