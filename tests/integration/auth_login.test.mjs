@@ -206,3 +206,37 @@ test('tandem init is idempotent and rejects bad usage', () => {
   assert.equal(bad.status, 2);
   assert.equal(bad.stderr.trim().split('\n').length, 1);
 });
+
+test('init --demo seeds the built-in demo business from any directory', async () => {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const { spawnSync } = await import('node:child_process');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-demo-'));
+  try {
+    const db = path.join(dir, 'sub', 'demo.db');
+    const run = (args) => spawnSync(process.env.TANDEM_BIN, args,
+      { cwd: dir, encoding: 'utf8', env: { ...process.env, TANDEM_PWHASH_FAST: '1' } });
+    const r = run(['init', '--demo', '--db', db]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /Brightline Heating, Cooling & Plumbing/);
+    const logins = [...r.stdout.matchAll(/^logins: (\S+) (\S+) \(([^)]+)\)/gm)].map((m) => [m[1], m[3]]);
+    assert.deepEqual(logins, [
+      ['admin@brightline.example', 'admin'],
+      ['agent1@brightline.example', 'agent'],
+      ['agent2@brightline.example', 'agent'],
+      ['platform@tandem.example', 'platform admin'],
+    ]);
+    const again = run(['init', '--demo', '--db', db]);
+    assert.equal(again.status, 0);
+    assert.match(again.stdout, /already exists; nothing changed/);
+    const list = run(['user', 'list', '--db', db]);
+    assert.equal(list.stdout.trim().split('\n').length, 4);
+    // TANDEM_DB is honoured when --db is absent.
+    const viaEnv = spawnSync(process.env.TANDEM_BIN, ['user', 'list'],
+      { cwd: dir, encoding: 'utf8', env: { ...process.env, TANDEM_DB: db } });
+    assert.equal(viaEnv.stdout, list.stdout);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
