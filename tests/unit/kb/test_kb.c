@@ -160,6 +160,9 @@ static void invalid_utf8(void **state)
 	assert_int_equal(kb_index_add(idx, "bad", "Title", "body \xC0\xAF", NULL), -TN_EPARSE);
 	assert_int_equal(kb_index_add(idx, "bad", "Title", "body", "tag \x80"), -TN_EPARSE);
 	assert_int_equal(kb_index_count(idx), sizeof demo / sizeof *demo);
+	/* A failed replacement keeps the old article. */
+	assert_int_equal(kb_index_add(idx, "fee", "Fee", "New text \xF5\x80\x80\x80", NULL), -TN_EPARSE);
+	assert_string_equal(top(idx, "trip charge", r), "fee");
 	assert_int_equal(kb_index_add(idx, "", "T", "B", NULL), -EINVAL);
 	char id[KB_ID_MAX + 1];
 	memset(id, 'x', KB_ID_MAX);
