@@ -3,6 +3,7 @@
 
 #include "base/buf.h"
 #include "base/tz.h"
+#include "base/utf8.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -21,6 +22,8 @@ static int put_line(struct buf *out, const char *line, size_t n)
 		size_t cut = room;
 		while (cut > 0 && ((unsigned char)line[cut] & 0xC0) == 0x80)
 			cut--;
+		if (cut == 0)  /* not UTF-8 (callers validate): cut anywhere, but progress */
+			cut = room;
 		if ((rc = buf_append(out, line, cut)) || (rc = buf_puts(out, "\r\n ")))
 			return rc;
 		line += cut;
@@ -83,14 +86,23 @@ static int local_desc(const struct tz *zone, const char *tech, const struct sche
 			  tz_name(zone), schedule_job_state_name(b->status));
 }
 
+static bool text_ok(const char *s)
+{
+	return !s || utf8_valid(s, strlen(s));
+}
+
 int schedule_ical_render(const char *technician_name, const struct schedule_booking *bookings,
 			 size_t n, const struct tz *zone, int64_t now, struct buf *out)
 {
 	if (!technician_name || (n && !bookings) || !zone || !out)
 		return -EINVAL;
+	if (!text_ok(technician_name))
+		return -EINVAL;
 	for (size_t i = 0; i < n; i++)
 		if (bookings[i].end <= bookings[i].start ||
-		    (unsigned)bookings[i].status >= SCHEDULE_JOB_COUNT)
+		    (unsigned)bookings[i].status >= SCHEDULE_JOB_COUNT ||
+		    !text_ok(bookings[i].uid) || !text_ok(bookings[i].summary) ||
+		    !text_ok(bookings[i].location))
 			return -EINVAL;
 	struct buf line = BUF_INIT, desc = BUF_INIT;
 	char stamp[17], start[17], end[17], uid[SCHEDULE_SLOT_KEY_MAX + 16];

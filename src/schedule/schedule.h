@@ -218,8 +218,9 @@ int schedule_slot_windows(const struct schedule_business *biz, int64_t start, in
  * (UID, DTSTAMP = now, DTSTART/DTEND in UTC, SUMMARY, LOCATION when set, STATUS:
  * CANCELLED for cancelled jobs, CONFIRMED otherwise), CRLF line ends, lines folded at 75
  * octets without splitting a UTF-8 character, text escaped. zone names the calendar's
- * time zone (X-WR-TIMEZONE) and the local times in each DESCRIPTION. 0, -EINVAL, or
- * -ENOMEM (out may then hold part of the calendar). */
+ * time zone (X-WR-TIMEZONE) and the local times in each DESCRIPTION. 0, -EINVAL (also
+ * for text that is not UTF-8 or a booking that ends before it starts), or -ENOMEM (out
+ * may then hold part of the calendar). */
 int schedule_ical_render(const char *technician_name, const struct schedule_booking *bookings,
 			 size_t n, const struct tz *zone, int64_t now, struct buf *out);
 

@@ -114,6 +114,13 @@ static void empty_calendar_and_errors(void **state)
 	struct schedule_booking bad = {LUIS, 100, 100, SCHEDULE_JOB_SCHEDULED, NULL, NULL, NULL};
 	assert_int_equal(schedule_ical_render("Luis", &bad, 1, d.biz.zone, 0, &out), -EINVAL);
 	assert_int_equal(schedule_ical_render(NULL, NULL, 0, d.biz.zone, 0, &out), -EINVAL);
+	bad.end = 200;
+	bad.summary = "caf\xE9";  /* Latin-1, not UTF-8 */
+	assert_int_equal(schedule_ical_render("Luis", &bad, 1, d.biz.zone, 0, &out), -EINVAL);
+	bad.summary = "caf\xC3\xA9";
+	buf_reset(&out);
+	assert_int_equal(schedule_ical_render("Luis", &bad, 1, d.biz.zone, 0, &out), 0);
+	assert_non_null(strstr(out.data, "SUMMARY:caf\xC3\xA9\r\n"));
 	buf_free(&out);
 }
 
