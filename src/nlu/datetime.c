@@ -185,7 +185,7 @@ static const struct { const char *phrase; int offset; enum part part; } relative
 };
 
 static const char *const units_after_number[] = {
-	"inch", "inches", "in", "ft", "feet", "foot", "hour", "hours", "hr", "hrs",
+	"inch", "inches", "ft", "feet", "foot", "hour", "hours", "hr", "hrs",
 	"minute", "minutes", "min", "mins", "day", "days", "week", "weeks", "year", "years",
 	"cup", "cups", "mile", "miles", "ton", "tons", "gallon", "gallons", "degrees",
 	"degree", "dogs", "dog", "cats", "kids", "people", "units", "unit", "times",
