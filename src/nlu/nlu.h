@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "base/buf.h"
+#include "nlu/extract.h"
 
 struct tz;
 
@@ -102,9 +103,9 @@ struct nlu_model;  /* a trained intent classifier; immutable once built, shareab
 
 /* Training settings. Fill with nlu_train_opts_default, then change what you need. */
 struct nlu_train_opts {
-	uint32_t epochs;       /* passes over the data (default 10) */
+	uint32_t epochs;       /* passes over the data (default 8) */
 	uint64_t seed;         /* shuffling and validation split seed (default 1) */
-	float lr;              /* AdaGrad learning rate (default 0.1) */
+	float lr;              /* AdaGrad learning rate (default 0.2) */
 	uint32_t bucket_bits;  /* feature hash space is 2^bucket_bits (default 18, 12..24) */
 	const char *oos_label; /* the out-of-scope class (default "out_of_scope"); when the
 	                        * data has it, a confidence threshold is calibrated */
@@ -192,5 +193,36 @@ int nlu_model_load(const char *path, struct nlu_model **out, char *err, size_t e
  * the model for the life of the process. *out is owned by the caller. Returns as
  * nlu_train. */
 int nlu_model_builtin(struct nlu_model **out, char *err, size_t errlen);
+
+/* ---------------------------------------------------------------- combined analysis */
+
+/* Everything the NLU says about one message. */
+struct nlu_result {
+	struct nlu_prediction intent;  /* strings borrowed from the model (or options) */
+	struct nlu_entities entities;  /* see nlu/extract.h */
+	struct nlu_signals signals;
+};
+
+/* Analyses text[0..len): classifies the intent with model m (opts may be NULL: the
+ * model's threshold and oos label), finds entities (dates resolved against now, Unix
+ * seconds, in zone; NULL zone means UTC) and signals. *out is caller-owned and
+ * overwritten; its intent strings are borrowed from m (or opts). Returns 0,
+ * -TN_EPARSE for invalid UTF-8, -TN_ELIMIT for text over NLU_MAX_TEXT, -ENOMEM. */
+int nlu_analyze_opts(const struct nlu_model *m, const char *text, size_t len, int64_t now,
+		     const struct tz *zone, const struct nlu_classify_opts *opts,
+		     struct nlu_result *out);
+/* nlu_analyze_opts with the model's own out-of-scope settings. */
+int nlu_analyze(const struct nlu_model *m, const char *text, size_t len, int64_t now,
+		const struct tz *zone, struct nlu_result *out);
+
+/* Renders r as a new JSON object (owned by the caller, json_decref):
+ *   {"intent":"book_service","confidence":0.93,"margin":0.81,"below_threshold":false,
+ *    "ranking":[{"intent":"book_service","confidence":0.93},...],
+ *    "entities":[...as nlu_entities_to_json...],
+ *    "sentiment":-0.2,"frustration":0,"urgency":0,"human_request":false,
+ *    "evidence":[...as nlu_signals_to_json...]}
+ * Probabilities are rounded to 4 decimals. Date strings are formatted in zone (NULL:
+ * as extracted). 0 or -ENOMEM. */
+int nlu_result_to_json(const struct nlu_result *r, const struct tz *zone, json_t **out);
 
 #endif

@@ -121,7 +121,7 @@ static void test_refuses_bad_files(void **state)
 	expect_refused(good.data, 40, "truncated");
 
 	/* A flipped bit anywhere after the magic is caught (checksum or validation). */
-	for (size_t i = 8; i < good.len; i += 13) {
+	for (size_t i = 8; i < good.len; i += good.len / 300 + 1) {
 		buf_reset(&b);
 		assert_int_equal(buf_append(&b, good.data, good.len), 0);
 		b.data[i] ^= 0x10;
