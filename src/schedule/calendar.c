@@ -174,11 +174,19 @@ struct pass {
 	unsigned parts;    /* 0: any */
 };
 
+/* A technician's busy time (bookings and time off) sorted by start, with the running
+ * maximum of the ends, so "does [a, b) overlap anything?" is one binary search. */
+struct busy {
+	int64_t start, max_end;
+};
+
 struct search {
 	const struct schedule_calendar *cal;
 	const struct schedule_request *req;
 	int64_t first_day, last_day;
 	unsigned *load;    /* per technician: active bookings from now plus slots offered */
+	struct busy *busy; /* all technicians' busy lists, one after another */
+	size_t *busy_at;   /* technician i's list: busy[busy_at[i] .. busy_at[i + 1]) */
 };
 
 static unsigned part_of(int minute)
@@ -190,24 +198,92 @@ static unsigned part_of(int minute)
 	return SCHEDULE_PART_EVENING;
 }
 
-static bool overlaps(int64_t a0, int64_t a1, int64_t b0, int64_t b1)
+static bool tech_free(const struct search *s, size_t ti, int64_t start, int64_t end)
 {
-	return a0 < b1 && b0 < a1;
+	size_t lo = s->busy_at[ti], hi = s->busy_at[ti + 1];
+	/* Find the first busy interval starting at or after end; everything before it
+	 * starts earlier, and overlaps when the latest end among them is after start. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->busy[mid].start < end)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo == s->busy_at[ti] || s->busy[lo - 1].max_end <= start;
 }
 
-static bool tech_free(const struct schedule_calendar *cal, const struct schedule_technician *t,
-		      int64_t start, int64_t end)
+struct raw_busy {
+	size_t tech;
+	int64_t start, end;
+};
+
+static int cmp_raw_busy(const void *a, const void *b)
 {
-	for (size_t i = 0; i < t->n_time_off; i++)
-		if (overlaps(start, end, t->time_off[i].start, t->time_off[i].end))
-			return false;
-	for (size_t i = 0; i < cal->n_bookings; i++) {
-		const struct schedule_booking *b = &cal->bookings[i];
-		if (b->technician_id == t->id && b->status != SCHEDULE_JOB_CANCELLED &&
-		    overlaps(start, end, b->start, b->end))
-			return false;
+	const struct raw_busy *x = a, *y = b;
+	if (x->tech != y->tech)
+		return x->tech < y->tech ? -1 : 1;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Technician index of id, or n_techs when unknown. */
+static size_t tech_index(const struct schedule_calendar *cal, int64_t id)
+{
+	size_t i = 0;
+	while (i < cal->n_techs && cal->techs[i].id != id)
+		i++;
+	return i;
+}
+
+/* Builds the busy lists from bookings (not cancelled) and time off that end after
+ * from, and counts each technician's active bookings from now into load. */
+static int build_busy(struct search *s, int64_t from)
+{
+	const struct schedule_calendar *cal = s->cal;
+	size_t total = cal->n_bookings;
+	for (size_t i = 0; i < cal->n_techs; i++)
+		total += cal->techs[i].n_time_off;
+	struct raw_busy *raw = total ? calloc(total, sizeof *raw) : NULL;
+	s->busy = total ? calloc(total, sizeof *s->busy) : NULL;
+	s->busy_at = calloc(cal->n_techs + 1, sizeof *s->busy_at);
+	if ((total && (!raw || !s->busy)) || !s->busy_at) {
+		free(raw);
+		return -ENOMEM;
 	}
-	return true;
+	size_t n = 0;
+	for (size_t k = 0; k < cal->n_bookings; k++) {
+		const struct schedule_booking *b = &cal->bookings[k];
+		if (b->status == SCHEDULE_JOB_CANCELLED)
+			continue;
+		size_t ti = tech_index(cal, b->technician_id);
+		if (ti == cal->n_techs)
+			continue;
+		if (b->end > s->req->now)
+			s->load[ti]++;
+		if (b->end > from && b->end > b->start)
+			raw[n++] = (struct raw_busy){ti, b->start, b->end};
+	}
+	for (size_t ti = 0; ti < cal->n_techs; ti++)
+		for (size_t k = 0; k < cal->techs[ti].n_time_off; k++) {
+			const struct schedule_interval *o = &cal->techs[ti].time_off[k];
+			if (o->end > from && o->end > o->start)
+				raw[n++] = (struct raw_busy){ti, o->start, o->end};
+		}
+	if (n)
+		qsort(raw, n, sizeof *raw, cmp_raw_busy);
+	size_t r = 0;
+	for (size_t ti = 0; ti < cal->n_techs; ti++) {
+		s->busy_at[ti] = r;
+		int64_t max_end = INT64_MIN;
+		for (; r < n && raw[r].tech == ti; r++) {
+			if (raw[r].end > max_end)
+				max_end = raw[r].end;
+			s->busy[r] = (struct busy){raw[r].start, max_end};
+		}
+	}
+	s->busy_at[cal->n_techs] = r;
+	free(raw);
+	return 0;
 }
 
 /* Picks the least-loaded free technician for the span, or -1. */
@@ -226,7 +302,7 @@ static long pick_tech(const struct search *s, int wday, int m_start, int m_end, 
 			continue;
 		if (best >= 0 && s->load[i] >= s->load[best])
 			continue;
-		if (!tech_free(cal, t, start, end))
+		if (!tech_free(s, i, start, end))
 			continue;
 		best = (long)i;
 	}
@@ -304,18 +380,13 @@ int schedule_find_slots(const struct schedule_calendar *cal, const struct schedu
 	if ((rc = schedule__local_day(b->zone, req->now, &s.first_day, &minute)))
 		return rc;
 	s.last_day = s.first_day + (req->horizon_days ? req->horizon_days : 30);
+	int64_t earliest = req->now + req->lead_seconds;
 	s.load = calloc(cal->n_techs, sizeof *s.load);
 	if (!s.load)
 		return -ENOMEM;
-	for (size_t i = 0; i < cal->n_techs; i++)
-		for (size_t k = 0; k < cal->n_bookings; k++) {
-			const struct schedule_booking *bk = &cal->bookings[k];
-			if (bk->technician_id == cal->techs[i].id &&
-			    bk->status != SCHEDULE_JOB_CANCELLED && bk->end > req->now)
-				s.load[i]++;
-		}
+	if ((rc = build_busy(&s, earliest)))
+		goto out;
 
-	int64_t earliest = req->now + req->lead_seconds;
 	bool has_range = req->pref_end > req->pref_start;
 	int64_t from = has_range && req->pref_start > earliest ? req->pref_start : earliest;
 	struct pass passes[3];
@@ -343,6 +414,8 @@ int schedule_find_slots(const struct schedule_calendar *cal, const struct schedu
 	rc = (int)n;
 out:
 	free(s.load);
+	free(s.busy);
+	free(s.busy_at);
 	return rc;
 }
 

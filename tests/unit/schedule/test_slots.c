@@ -189,6 +189,62 @@ static void bookings_and_time_off_are_avoided(void **state)
 	D.cal.n_bookings = 0;
 }
 
+static void overlapping_busy_time(void **state)
+{
+	/* A long booking hidden behind a later-starting short one still blocks. */
+	struct schedule_booking b[3] = {
+		{DANA, demo_local(&D, 2026, 12, 7, 8, 0), demo_local(&D, 2026, 12, 7, 18, 0),
+		 SCHEDULE_JOB_SCHEDULED, NULL, NULL, NULL},
+		{DANA, demo_local(&D, 2026, 12, 7, 9, 0), demo_local(&D, 2026, 12, 7, 10, 0),
+		 SCHEDULE_JOB_ON_SITE, NULL, NULL, NULL},
+		{DANA, demo_local(&D, 2026, 12, 7, 12, 0), demo_local(&D, 2026, 12, 7, 13, 0),
+		 SCHEDULE_JOB_SCHEDULED, NULL, NULL, NULL},
+	};
+	D.cal.bookings = b;
+	D.cal.n_bookings = 3;
+	/* And a week's vacation Tuesday to the next Monday morning. */
+	struct schedule_interval off = {demo_local(&D, 2026, 12, 8, 0, 0), demo_local(&D, 2026, 12, 14, 10, 0)};
+	D.techs[0].time_off = &off;
+	D.techs[0].n_time_off = 1;
+	struct schedule_request req = demo_request(demo_local(&D, 2026, 12, 6, 12, 0), SCHEDULE_TRADE_PLUMBING);
+	struct schedule_slot s[2];
+	assert_int_equal(find(&req, s, 2, NULL), 2);
+	assert_int_equal(s[0].start, demo_local(&D, 2026, 12, 14, 10, 0));
+	assert_int_equal(s[1].start, demo_local(&D, 2026, 12, 14, 12, 0));
+	D.techs[0].time_off = NULL;
+	D.techs[0].n_time_off = 0;
+	D.cal.bookings = NULL;
+	D.cal.n_bookings = 0;
+}
+
+static void busy_calendar(void **state)
+{
+	/* Both HVAC technicians booked solid for three weeks except one window. */
+	static struct schedule_booking b[2 * 21 * 5];
+	size_t n = 0;
+	int64_t hole = demo_local(&D, 2026, 12, 23, 14, 0);
+	for (int day = 7; day < 28; day++)
+		for (int w = 0; w < 5; w++)
+			for (int64_t t = MARCUS; t <= PRIYA; t++) {
+				int64_t st = demo_local(&D, 2026, 12, day, 8 + 2 * w, 0);
+				if (st == hole && t == PRIYA)
+					continue;
+				b[n++] = (struct schedule_booking){t, st, st + 7200, SCHEDULE_JOB_SCHEDULED,
+								   NULL, NULL, NULL};
+			}
+	D.cal.bookings = b;
+	D.cal.n_bookings = n;
+	struct schedule_request req = demo_request(demo_local(&D, 2026, 12, 6, 12, 0), SCHEDULE_TRADE_HVAC);
+	struct schedule_slot s[2];
+	assert_int_equal(find(&req, s, 2, NULL), 2);
+	assert_int_equal(s[0].start, hole);
+	assert_int_equal(s[0].technician_id, PRIYA);
+	/* Then nothing until the bookings stop: Monday the 28th. */
+	assert_int_equal(s[1].start, demo_local(&D, 2026, 12, 28, 8, 0));
+	D.cal.bookings = NULL;
+	D.cal.n_bookings = 0;
+}
+
 static void least_booked_first(void **state)
 {
 	struct schedule_booking b[3];
@@ -362,6 +418,8 @@ int main(void)
 		cmocka_unit_test(trades_go_to_the_right_technician),
 		cmocka_unit_test(full_day_needs_a_whole_free_day),
 		cmocka_unit_test(bookings_and_time_off_are_avoided),
+		cmocka_unit_test(overlapping_busy_time),
+		cmocka_unit_test(busy_calendar),
 		cmocka_unit_test(least_booked_first),
 		cmocka_unit_test(preferences_and_fallbacks),
 		cmocka_unit_test(service_area),
