@@ -185,6 +185,7 @@ struct search {
 	const struct schedule_request *req;
 	int64_t first_day, last_day;
 	unsigned *load;    /* per technician: active bookings from now plus slots offered */
+	int64_t *holidays; /* the business's holidays as day numbers */
 	struct busy *busy; /* all technicians' busy lists, one after another */
 	size_t *busy_at;   /* technician i's list: busy[busy_at[i] .. busy_at[i + 1]) */
 };
@@ -314,11 +315,23 @@ static int run_pass(const struct search *s, const struct pass *p, struct schedul
 {
 	const struct schedule_business *b = s->cal->business;
 	const size_t w = (size_t)s->req->windows;
-	int rc;
-	for (int64_t day = s->first_day; day <= s->last_day && *n < max; day++) {
+	int64_t day0;
+	int minute;
+	/* Days before the pass's first instant cannot hold a slot. */
+	int rc = schedule__local_day(b->zone, p->from, &day0, &minute);
+	if (rc)
+		return rc;
+	if (day0 < s->first_day)
+		day0 = s->first_day;
+	for (int64_t day = day0; day <= s->last_day && *n < max; day++) {
 		int wday = schedule__wday(day);
 		const struct schedule_day *hours = &b->hours[wday];
-		if (!hours->n || is_holiday(b, day))
+		if (!hours->n)
+			continue;
+		bool holiday = false;
+		for (size_t h = 0; h < b->n_holidays && !holiday; h++)
+			holiday = s->holidays[h] == day;
+		if (holiday)
 			continue;
 		for (size_t i = 0; i + w <= b->n_windows && *n < max; i++) {
 			const struct schedule_range *first = &b->windows[i], *last = &b->windows[i + w - 1];
@@ -386,6 +399,14 @@ int schedule_find_slots(const struct schedule_calendar *cal, const struct schedu
 		return -ENOMEM;
 	if ((rc = build_busy(&s, earliest)))
 		goto out;
+	s.holidays = b->n_holidays ? calloc(b->n_holidays, sizeof *s.holidays) : NULL;
+	if (b->n_holidays && !s.holidays) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < b->n_holidays; i++)
+		s.holidays[i] = tz_days_from_civil(b->holidays[i].year, b->holidays[i].month,
+						   b->holidays[i].day);
 
 	bool has_range = req->pref_end > req->pref_start;
 	int64_t from = has_range && req->pref_start > earliest ? req->pref_start : earliest;
@@ -416,6 +437,7 @@ out:
 	free(s.load);
 	free(s.busy);
 	free(s.busy_at);
+	free(s.holidays);
 	return rc;
 }
 
