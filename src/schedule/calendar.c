@@ -392,7 +392,12 @@ int schedule_find_slots(const struct schedule_calendar *cal, const struct schedu
 	int minute, rc;
 	if ((rc = schedule__local_day(b->zone, req->now, &s.first_day, &minute)))
 		return rc;
-	s.last_day = s.first_day + (req->horizon_days ? req->horizon_days : 30);
+	/* The horizon counts from today, or from the preferred day when that is later. */
+	int64_t base = s.first_day;
+	if (req->pref_end > req->pref_start && req->pref_start > req->now &&
+	    (rc = schedule__local_day(b->zone, req->pref_start, &base, &minute)))
+		return rc;
+	s.last_day = base + (req->horizon_days ? req->horizon_days : 30);
 	int64_t earliest = req->now + req->lead_seconds;
 	s.load = calloc(cal->n_techs, sizeof *s.load);
 	if (!s.load)

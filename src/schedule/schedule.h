@@ -141,7 +141,8 @@ struct schedule_request {
 	int64_t pref_start, pref_end;  /* preferred range [start, end) in Unix seconds; a
 	                              window matches when it starts inside it; 0/0: none */
 	unsigned parts;            /* SCHEDULE_PART_* wanted; 0: any */
-	int horizon_days;          /* days to look ahead from today; 0 means 30 */
+	int horizon_days;          /* days to look ahead from today (from the preferred
+	                              day when that is later); 0 means 30 */
 };
 
 /* One offered slot. */

@@ -315,6 +315,14 @@ static void preferences_and_fallbacks(void **state)
 	assert_int_equal(s[0].start, demo_local(&D, 2026, 12, 9, 8, 0));
 	D.cal.bookings = NULL;
 	D.cal.n_bookings = 0;
+	/* A preferred day months ahead is searched even with a short horizon. */
+	req.pref_start = demo_local(&D, 2027, 4, 6, 0, 0);  /* a Tuesday */
+	req.pref_end = demo_local(&D, 2027, 4, 7, 0, 0);
+	req.horizon_days = 7;
+	assert_int_equal(find(&req, s, 1, &m), 1);
+	assert_int_equal(m, SCHEDULE_MATCH_PREFERRED);
+	assert_int_equal(s[0].start, demo_local(&D, 2027, 4, 6, 8, 0));
+	req.horizon_days = 0;
 	/* No window starts in the evening: any time is offered instead, and said so. */
 	req.pref_start = req.pref_end = 0;
 	req.parts = SCHEDULE_PART_EVENING;
