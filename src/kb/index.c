@@ -424,8 +424,11 @@ int kb_index_add(struct kb_index *x, const char *id, const char *title, const ch
 	nd.lang = kb__detect(all, all_len, &ev);
 	free(all);
 
-	if (++x->gen == 0)  /* marks of 0 mean "never touched" */
+	if (++x->gen == 0) {  /* wrapped: forget every old mark (0 means "never") */
+		for (uint32_t i = 0; i < x->n_terms; i++)
+			x->terms[i].mark = 0;
 		x->gen = 1;
+	}
 	for (int f = 0; f < F_COUNT; f++) {
 		c.field = (enum field)f;
 		if (f == F_BODY)
