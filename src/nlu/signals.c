@@ -7,6 +7,7 @@
 #include "base/utf8.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -397,6 +398,7 @@ int nlu_extract_signals(const char *text, size_t len, struct nlu_signals *out)
 	bool cond[5] = { false };
 	size_t cond_at[5][2] = { { 0 } };
 	double neg_frust = 0;
+	size_t neg_chain = SIZE_MAX;   /* token after the last negated phrase */
 
 	for (size_t i = 0; i < tk->n; i++) {
 		if (used[i])
@@ -426,6 +428,15 @@ int nlu_extract_signals(const char *text, size_t len, struct nlu_signals *out)
 		for (size_t k = i; k < i + best; k++)
 			used[k] = true;
 		bool neg = negated(tk, i);
+		/* "no sparks or smoke": a negation carries over "or" and "nor" */
+		if (!neg && neg_chain != SIZE_MAX && neg_chain < i) {
+			static const char *const joins[] = { "or", "nor", "any", "a", "an", "the", NULL };
+			bool only = true;
+			for (size_t k = neg_chain; k < i && only; k++)
+				only = nlu__tok_in(tk, k, joins) >= 0;
+			neg = only;
+		}
+		neg_chain = neg ? i + best : SIZE_MAX;
 		if (p->code < 0 && p->cond == COND_NONE) {
 			/* sentiment word; negation turns it around, weaker */
 			double w = neg ? -0.5 * p->weight : p->weight;
