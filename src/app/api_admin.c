@@ -439,12 +439,40 @@ fail:
 	return 0;
 }
 
+/* Refuses (409) a change that would leave the tenant without an admin: user_id is an
+ * admin now and is being removed or demoted. */
+static int keep_an_admin(struct store_conn *c, struct api_op *op, int64_t user_id)
+{
+	enum store_role cur;
+	int rc = store_membership_role(c, op->p.tenant_id, user_id, &cur);
+	if (rc || cur != STORE_ROLE_ADMIN)
+		return rc;
+	struct store_stmt *st;
+	if ((rc = store_prepare(c, "SELECT COUNT(*) FROM memberships WHERE tenant_id = ? "
+				   "AND role = 'admin'", &st)))
+		return rc;
+	int64_t admins = 0;
+	if (!(rc = store_bind_int64(st, 1, op->p.tenant_id)) && (rc = store_step(st)) == STORE_ROW)
+		admins = store_col_int64(st, 0);
+	store_stmt_finish(st);
+	if (rc < 0)
+		return rc;
+	if (admins <= 1) {
+		snprintf(op->msg, sizeof op->msg, "this is the tenant's last admin: make someone "
+			 "else admin first");
+		return -TN_ECONFLICT;
+	}
+	return 0;
+}
+
 static int user_role_run(struct store_conn *c, struct api_op *op)
 {
 	enum store_role cur;
 	json_t *u = NULL;
 	int rc = store_membership_role(c, op->p.tenant_id, op->id, &cur);
 	if (rc)
+		return rc;
+	if (op->n1 != STORE_ROLE_ADMIN && (rc = keep_an_admin(c, op, op->id)))
 		return rc;
 	if ((rc = store_membership_set(c, op->p.tenant_id, op->id, (enum store_role)op->n1)) ||
 	    (rc = store_user_get(c, op->id, &u)))
@@ -493,7 +521,8 @@ static int h_users_put(struct http_request *req, void *arg)
 
 static int user_remove_run(struct store_conn *c, struct api_op *op)
 {
-	return store_membership_remove(c, op->p.tenant_id, op->id);
+	int rc = keep_an_admin(c, op, op->id);
+	return rc ? rc : store_membership_remove(c, op->p.tenant_id, op->id);
 }
 
 static int h_users_delete(struct http_request *req, void *arg)

@@ -131,6 +131,10 @@ static int check_keys(const json_t *obj, const char *const *allowed, const char 
 	return 0;
 }
 
+/* The settings keys kept in the tenant's settings JSON (the rest have their own tables). */
+static const char *const extra_keys[] = {"phone", "email", "portal_url", "brands",
+					 "appointment_windows", "oncall", "escalation", NULL};
+
 static const char *const day_keys[7] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
 
 static int cmp_hours(const void *a, const void *b)
@@ -599,9 +603,6 @@ int tenant_config_parse(const json_t *doc, bool full, const char *const *ignore,
 		goto out;
 	if ((v = json_object_get(doc, "escalation")) && (rc = parse_escalation(v, e)))
 		goto out;
-	static const char *const extra_keys[] = {"phone", "email", "portal_url", "brands",
-						 "appointment_windows", "oncall", "escalation",
-						 NULL};
 	for (const char *const *k = extra_keys; *k; k++)
 		if ((v = json_object_get(doc, *k)) &&
 		    json_object_set_new(cfg->extra, *k, json_deep_copy(v))) {
@@ -677,8 +678,16 @@ int tenant_config_apply(struct store_conn *c, int64_t tenant_id,
 	if (rc)
 		return rc;
 	json_t *cur = json_object_get(tenant, "settings");
-	settings = replace || !json_is_object(cur) ? json_object() : json_deep_copy(cur);
-	if (!settings || json_object_update(settings, cfg->extra)) {
+	settings = json_is_object(cur) ? json_deep_copy(cur) : json_object();
+	if (!settings) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	/* A PUT replaces the parts of the settings JSON this document owns; keys other
+	 * modules keep there are left alone. */
+	for (const char *const *k = extra_keys; replace && *k; k++)
+		json_object_del(settings, *k);
+	if (json_object_update(settings, cfg->extra)) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -744,9 +753,6 @@ int tenant_config_load(struct store_conn *c, int64_t tenant_id, json_t **out)
 	json_object_set(doc, "slug", json_object_get(tenant, "slug"));
 	json_object_set(doc, "name", json_object_get(tenant, "name"));
 	json_object_set(doc, "timezone", json_object_get(tenant, "timezone"));
-	static const char *const extra_keys[] = {"phone", "email", "portal_url", "brands",
-						 "appointment_windows", "oncall", "escalation",
-						 NULL};
 	json_t *settings = json_object_get(tenant, "settings");
 	for (const char *const *k = extra_keys; *k; k++) {
 		json_t *v = json_object_get(settings, *k);

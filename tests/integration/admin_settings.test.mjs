@@ -208,3 +208,21 @@ test('users: add a new user (password shown once), change role, remove', async (
   assert.equal(gone.status, 400, 'no tenant left to act in');
   assert.equal((await admin.req('DELETE', `/api/v1/users/${id}`)).status, 404);
 });
+
+test('users: the last admin of a tenant cannot be demoted or removed', async () => {
+  const me = (await admin.req('GET', '/api/v1/auth/me')).json.user.id;
+  const demote = await admin.req('PUT', `/api/v1/users/${me}`, { role: 'agent' });
+  assert.equal(demote.status, 409);
+  assert.match(demote.json.error.message, /last admin/);
+  assert.equal((await admin.req('DELETE', `/api/v1/users/${me}`)).status, 409);
+  const other = await admin.req('POST', '/api/v1/users', { email: 'owner2@brightline.example', name: 'Second Owner', role: 'admin' });
+  assert.equal(other.status, 201);
+  const ok = await admin.req('PUT', `/api/v1/users/${other.json.user.id}`, { role: 'supervisor' });
+  assert.equal(ok.status, 200);
+  const back = await admin.req('PUT', `/api/v1/users/${other.json.user.id}`, { role: 'admin' });
+  assert.equal(back.status, 200);
+  // With two admins one may step down.
+  const down = await admin.req('PUT', `/api/v1/users/${other.json.user.id}`, { role: 'agent' });
+  assert.equal(down.status, 200);
+  assert.equal((await admin.req('GET', '/api/v1/settings')).status, 200);
+});
