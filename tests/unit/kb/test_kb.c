@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -233,6 +234,46 @@ static void long_snippet_is_cut(void **state)
 	kb_index_free(idx);
 }
 
+/* Random bytes and random mixed-script text never crash and are answered or refused. */
+static void random_input(void **state)
+{
+	struct kb_index *idx = load();
+	struct kb_result r[3];
+	uint32_t seed = 12345;
+	static const char *const pieces[] = {"drain", " ", "¿", "ñ", "É", "'", "’", "a", "\n",
+					     "ß", "日本", "e\xCC\x81", ".", "$149", "don't", "\xF0\x9F\x94\xA7"};
+	char q[256];
+	for (int iter = 0; iter < 2000; iter++) {
+		size_t n = 0;
+		seed = seed * 1103515245u + 12345u;
+		bool bytes = (seed >> 16) & 1;
+		size_t len = (seed >> 20) % 200;
+		while (n < len) {
+			seed = seed * 1103515245u + 12345u;
+			if (bytes) {
+				q[n++] = (char)(((seed >> 16) % 255) + 1);
+			} else {
+				const char *p = pieces[(seed >> 16) % (sizeof pieces / sizeof *pieces)];
+				size_t pl = strlen(p);
+				if (n + pl >= len)
+					break;
+				memcpy(q + n, p, pl);
+				n += pl;
+			}
+		}
+		q[n] = '\0';
+		int rc = kb_search(idx, q, 3, r);
+		assert_true(rc >= 0 || rc == -TN_EPARSE);
+		if (!bytes)
+			assert_true(rc >= 0);
+		for (int i = 0; i < rc; i++)
+			assert_true(r[i].score > 0 && strlen(r[i].snippet) < KB_SNIPPET_MAX);
+		if (!bytes && iter % 10 == 0)
+			assert_int_equal(kb_index_add(idx, "rand", q, q, q), 0);
+	}
+	kb_index_free(idx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -245,6 +286,7 @@ int main(void)
 		cmocka_unit_test(removal_and_replace),
 		cmocka_unit_test(many_articles),
 		cmocka_unit_test(long_snippet_is_cut),
+		cmocka_unit_test(random_input),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
