@@ -12,6 +12,7 @@ for (let i = 0; i < big.length; i++) big[i] = (i * 7 + 3) & 0xff;
 
 before(async () => {
   srv = await startServer({
+    args: ['--max-output', '262144'],
     files: {
       'index.html': '<h1>home</h1>',
       'app.js': 'console.log(1);',
@@ -20,6 +21,7 @@ before(async () => {
       'logo.svg': '<svg/>',
       'docs/index.html': '<h1>docs</h1>',
       'blob.bin': big,
+      'medium.bin': Buffer.alloc(100 * 1024, 97),
     },
   });
   fs.writeFileSync(path.join(srv.dir, 'secret.txt'), 'top secret');
@@ -125,6 +127,19 @@ describe('static files', () => {
     const r = await fetch(`${srv.base}/link.txt`);
     assert.equal(r.status, 404);
     assert.ok(!(await r.text()).includes('top secret'));
+  });
+
+  it('cuts a pipelining client that does not read its responses', async () => {
+    const s = await connect(srv.port);
+    s.pause();
+    const n = 300;
+    s.write('GET /medium.bin HTTP/1.1\r\nHost: t\r\n\r\n'.repeat(n));
+    await new Promise((r) => setTimeout(r, 1500));
+    s.resume();
+    await closedWithin(s, 5000);
+    assert.ok(s.destroyed || s.readableEnded, 'connection was closed by the server');
+    const got = parseResponses(s.received).length;
+    assert.ok(got < n, `only part of the ${n} responses arrived (got ${got})`);
   });
 
   it('does not serve static files for other methods', async () => {

@@ -100,6 +100,23 @@ describe('WebSocket', () => {
     s.destroy();
   });
 
+  it('applies back-pressure to a client that does not read (echo closes with 1013)', async () => {
+    const slow = await startServer({
+      env: { TANDEM_WS_ECHO: '1' },
+      args: ['--max-ws-message', '4096', '--max-output', '65536', '--ws-ping-ms', '0'],
+    });
+    const ws = new WebSocket(`ws://127.0.0.1:${slow.port}/ws/echo`);
+    const closed = new Promise((r) => ws.on('close', (code) => r(code)));
+    await new Promise((r, j) => { ws.once('open', r); ws.once('error', j); });
+    ws._socket.pause();
+    const msg = 'z'.repeat(4000);
+    for (let i = 0; i < 3000; i++) ws.send(msg);
+    await new Promise((r) => setTimeout(r, 1500));
+    ws._socket.resume();
+    assert.equal(await closed, 1013);
+    assert.equal((await slow.stop()).code, 0);
+  });
+
   it('refuses bad handshakes', async () => {
     const cases = [
       ['no key', 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n', 400],
