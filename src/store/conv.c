@@ -269,3 +269,16 @@ int store_message_list(struct store_conn *c, int64_t tenant_id, int64_t conv_id,
 		" ORDER BY seq LIMIT ?", "iiii", tenant_id, conv_id, after_seq, (int64_t)limit);
 	return err ? err : store__all_json(st, out);
 }
+
+int store_customer_list(struct store_conn *c, int64_t tenant_id, int64_t after_id, int limit,
+                        json_t **out)
+{
+	if (limit < 1 || limit > 1000)
+		return -TN_EINVAL_FIELD;
+	struct store_stmt *st;
+	int err = store__prep(c, &st,
+		"SELECT id, name, address, zip, notes, created_at, updated_at FROM customers"
+		" WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?", "iii", tenant_id, after_id,
+		(int64_t)limit);
+	return err ? err : store__all_json(st, out);
+}

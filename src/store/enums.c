@@ -19,6 +19,9 @@ static const char *const price_kinds[] = {STORE_PRICE_KINDS(NAME_ENTRY)};
 static const char *const roles[] = {STORE_ROLES(NAME_ENTRY)};
 static const char *const identity_kinds[] = {STORE_IDENTITY_KINDS(NAME_ENTRY)};
 static const char *const conv_statuses[] = {STORE_CONV_STATUSES(NAME_ENTRY)};
+static const char *const appt_statuses[] = {STORE_APPT_STATUSES(NAME_ENTRY)};
+static const char *const entry_statuses[] = {STORE_ENTRY_STATUSES(NAME_ENTRY)};
+static const char *const callback_statuses[] = {STORE_CALLBACK_STATUSES(NAME_ENTRY)};
 
 #define ENUM_FUNCS(type, prefix, table, count)                          \
 	const char *prefix##_name(enum type v)                              \
@@ -38,3 +41,7 @@ ENUM_FUNCS(store_price_kind, store_price_kind, price_kinds, STORE_PRICE__COUNT)
 ENUM_FUNCS(store_role, store_role, roles, STORE_ROLE__COUNT)
 ENUM_FUNCS(store_identity_kind, store_identity_kind, identity_kinds, STORE_IDENTITY__COUNT)
 ENUM_FUNCS(store_conv_status, store_conv_status, conv_statuses, STORE_CONV__COUNT)
+ENUM_FUNCS(store_appt_status, store_appt_status, appt_statuses, STORE_APPT__COUNT)
+ENUM_FUNCS(store_entry_status, store_entry_status, entry_statuses, STORE_ENTRY__COUNT)
+ENUM_FUNCS(store_callback_status, store_callback_status, callback_statuses,
+           STORE_CALLBACK__COUNT)

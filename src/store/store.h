@@ -499,4 +499,185 @@ int store_message_append(struct store_conn *c, int64_t tenant_id, int64_t conv_i
 int store_message_list(struct store_conn *c, int64_t tenant_id, int64_t conv_id,
                        int64_t after_seq, int limit, json_t **out);
 
+/* ---------------------------------------------------------------------------------
+ * Domain: scheduling beyond booking (reads for availability, status, reschedule,
+ * time off, on-call)
+ * --------------------------------------------------------------------------------- */
+
+#define STORE_APPT_STATUSES(X) X(SCHEDULED, "scheduled") X(EN_ROUTE, "en_route") \
+	X(ON_SITE, "on_site") X(COMPLETED, "completed") X(CANCELLED, "cancelled")
+#define STORE_ENUM_MEMBER(name, str) STORE_APPT_##name,
+enum store_appt_status { STORE_APPT_STATUSES(STORE_ENUM_MEMBER) STORE_APPT__COUNT };
+#undef STORE_ENUM_MEMBER
+const char *store_appt_status_name(enum store_appt_status s);
+int store_appt_status_parse(const char *s, enum store_appt_status *out);
+
+/* The appointment with this job number (same shape as store_appointment_get). */
+int store_appointment_get_by_job(struct store_conn *c, int64_t tenant_id,
+                                 const char *job_number, json_t **out);
+/* A customer's appointments, latest start first, at most limit (1..1000): array of
+ * appointment objects without "slots". */
+int store_appointment_list_for_customer(struct store_conn *c, int64_t tenant_id,
+                                        int64_t customer_id, int limit, json_t **out);
+/* Appointments that are not cancelled and overlap [from, to), by start time;
+ * technician_id 0 means every technician. Same object shape, without "slots". */
+int store_appointment_list_range(struct store_conn *c, int64_t tenant_id,
+                                 int64_t technician_id, int64_t from, int64_t to,
+                                 json_t **out);
+/* Windows already booked with slot_start in [from, to): array of
+ * {technician_id, slot_start, appointment_id} ordered by technician, start. */
+int store_slots_taken(struct store_conn *c, int64_t tenant_id, int64_t from, int64_t to,
+                      json_t **out);
+/* Sets the status (not "cancelled": use store_appointment_cancel) and, when eta > 0,
+ * the expected arrival. A cancelled or completed appointment cannot change:
+ * -TN_ECONFLICT. */
+int store_appointment_set_status(struct store_conn *c, int64_t tenant_id, int64_t appt_id,
+                                 enum store_appt_status status, int64_t eta);
+/* Moves a scheduled appointment to technician_id (0 keeps the current one), new start
+ * and end, releasing its windows and claiming slot_starts[0..n) in one step. A taken
+ * window is -TN_ECONFLICT and nothing changes. */
+int store_appointment_reschedule(struct store_conn *c, int64_t tenant_id, int64_t appt_id,
+                                 int64_t technician_id, int64_t start_at, int64_t end_at,
+                                 const int64_t *slot_starts, size_t n);
+
+/* Time off: [start_at, end_at) when the technician is unavailable. */
+int store_time_off_add(struct store_conn *c, int64_t tenant_id, int64_t tech_id,
+                       int64_t start_at, int64_t end_at, const char *reason, int64_t *id_out);
+int store_time_off_remove(struct store_conn *c, int64_t tenant_id, int64_t time_off_id);
+/* Time off overlapping [from, to): array of {id, technician_id, start_at, end_at, reason}. */
+int store_time_off_list(struct store_conn *c, int64_t tenant_id, int64_t from, int64_t to,
+                        json_t **out);
+
+/* On-call shifts; trade NULL means any trade. */
+int store_oncall_add(struct store_conn *c, int64_t tenant_id, int64_t tech_id,
+                     const char *trade, int64_t start_at, int64_t end_at, int64_t *id_out);
+int store_oncall_remove(struct store_conn *c, int64_t tenant_id, int64_t shift_id);
+/* Shifts overlapping [from, to): array of {id, technician_id, trade, start_at, end_at}. */
+int store_oncall_list(struct store_conn *c, int64_t tenant_id, int64_t from, int64_t to,
+                      json_t **out);
+
+/* ---------------------------------------------------------------------------------
+ * Domain: routing records (queues, queue entries, callbacks, handoffs, agent skills)
+ * These are the durable facts a restart rebuilds live routing state from.
+ * --------------------------------------------------------------------------------- */
+
+/* name unique per tenant (-TN_ECONFLICT); skill may be NULL; sla_seconds > 0. */
+int store_queue_create(struct store_conn *c, int64_t tenant_id, const char *name,
+                       const char *skill, int sla_seconds, int priority, int64_t *id_out);
+/* Array of {id, name, skill, sla_seconds, priority, settings} ordered by id. */
+int store_queue_list(struct store_conn *c, int64_t tenant_id, json_t **out);
+
+#define STORE_ENTRY_STATUSES(X) X(WAITING, "waiting") X(OFFERED, "offered") \
+	X(ASSIGNED, "assigned") X(ABANDONED, "abandoned") X(DONE, "done")
+#define STORE_ENUM_MEMBER(name, str) STORE_ENTRY_##name,
+enum store_entry_status { STORE_ENTRY_STATUSES(STORE_ENUM_MEMBER) STORE_ENTRY__COUNT };
+#undef STORE_ENUM_MEMBER
+const char *store_entry_status_name(enum store_entry_status s);
+int store_entry_status_parse(const char *s, enum store_entry_status *out);
+
+/* Puts a conversation in a queue (status waiting). A conversation is live in at most one
+ * queue: -TN_ECONFLICT while it has a waiting/offered/assigned entry. sla_deadline 0 =
+ * none. reason may be NULL. */
+int store_queue_entry_add(struct store_conn *c, int64_t tenant_id, int64_t queue_id,
+                          int64_t conv_id, int priority, const char *reason,
+                          int64_t entered_at, int64_t sla_deadline, int64_t *id_out);
+/* Moves an entry to status. assigned_user_id (a member of the tenant) is recorded for
+ * offered/assigned (0 leaves it); assigned_at is set on "assigned", ended_at on
+ * "abandoned"/"done". A finished entry (abandoned/done) cannot change: -TN_ECONFLICT. */
+int store_queue_entry_update(struct store_conn *c, int64_t tenant_id, int64_t entry_id,
+                             enum store_entry_status status, int64_t assigned_user_id,
+                             int64_t now);
+/* Live entries (waiting, offered, assigned), oldest first: array of {id, queue_id,
+ * conversation_id, priority, reason, status, entered_at, sla_deadline, assigned_user_id,
+ * assigned_at}. */
+int store_queue_entry_list_live(struct store_conn *c, int64_t tenant_id, json_t **out);
+
+#define STORE_CALLBACK_STATUSES(X) X(PENDING, "pending") X(IN_PROGRESS, "in_progress") \
+	X(DONE, "done") X(CANCELLED, "cancelled") X(FAILED, "failed")
+#define STORE_ENUM_MEMBER(name, str) STORE_CALLBACK_##name,
+enum store_callback_status { STORE_CALLBACK_STATUSES(STORE_ENUM_MEMBER) STORE_CALLBACK__COUNT };
+#undef STORE_ENUM_MEMBER
+const char *store_callback_status_name(enum store_callback_status s);
+int store_callback_status_parse(const char *s, enum store_callback_status *out);
+
+struct store_callback {
+	int64_t customer_id;      /* 0 = unknown */
+	int64_t conversation_id;  /* 0 = none */
+	const char *phone;        /* E.164, or NULL when the callback is by another channel */
+	const char *reason;       /* may be NULL */
+	int64_t promised_at;      /* when we promised to call back */
+	const char *notes;        /* may be NULL */
+};
+int store_callback_create(struct store_conn *c, int64_t tenant_id,
+                          const struct store_callback *cb, int64_t now, int64_t *id_out);
+/* Sets status; assigned_user_id 0 leaves it; notes NULL leaves them; completed_at = now
+ * when the status is done/cancelled/failed. */
+int store_callback_update(struct store_conn *c, int64_t tenant_id, int64_t callback_id,
+                          enum store_callback_status status, int64_t assigned_user_id,
+                          const char *notes, int64_t now);
+/* Open callbacks (pending, in_progress) by promised time: array of {id, customer_id,
+ * conversation_id, phone, reason, promised_at, status, assigned_user_id, notes,
+ * created_at, completed_at}. */
+int store_callback_list_open(struct store_conn *c, int64_t tenant_id, json_t **out);
+
+/* Records a handoff packet (the JSON object the human sees). priority 1..4; reasons a
+ * JSON array of strings or NULL. */
+int store_handoff_create(struct store_conn *c, int64_t tenant_id, int64_t conv_id,
+                         int priority, const json_t *reasons, const json_t *packet,
+                         int64_t now, int64_t *id_out);
+/* The latest handoff of a conversation: {id, conversation_id, priority, reasons, packet,
+ * created_at}; -TN_ENOTFOUND when none. */
+int store_handoff_latest(struct store_conn *c, int64_t tenant_id, int64_t conv_id,
+                         json_t **out);
+
+/* Sets an agent's (member's) skill level 1..10; level 0 removes the skill. */
+int store_agent_skill_set(struct store_conn *c, int64_t tenant_id, int64_t user_id,
+                          const char *skill, int level);
+/* Array of {user_id, skill, level}; user_id 0 = every agent of the tenant. */
+int store_agent_skill_list(struct store_conn *c, int64_t tenant_id, int64_t user_id,
+                           json_t **out);
+
+/* ---------------------------------------------------------------------------------
+ * Domain: outbox (messages to send through outside providers) and invoices
+ * --------------------------------------------------------------------------------- */
+
+/* Queues an outgoing message (status pending, due now). channel "sms" or "email" (or
+ * any short name an adapter knows); subject may be NULL. */
+int store_outbox_add(struct store_conn *c, int64_t tenant_id, const char *channel,
+                     const char *recipient, const char *subject, const char *body,
+                     int64_t now, int64_t *id_out);
+/* Pending messages due at or before now, across all tenants (the sender is one worker
+ * for the process), oldest due first, at most limit (1..1000): array of {id, tenant_id,
+ * channel, recipient, subject, body, attempts, next_attempt_at, created_at}. */
+int store_outbox_due(struct store_conn *c, int64_t now, int limit, json_t **out);
+/* Marks a pending message sent. -TN_ENOTFOUND if it is not this tenant's pending one. */
+int store_outbox_sent(struct store_conn *c, int64_t tenant_id, int64_t msg_id, int64_t now);
+/* Records a failed attempt (attempts + 1, last_error). retry_at > 0 schedules the next
+ * attempt; retry_at 0 gives up (status failed). */
+int store_outbox_failed(struct store_conn *c, int64_t tenant_id, int64_t msg_id,
+                        const char *error, int64_t retry_at);
+/* A message: {id, channel, recipient, subject, body, status, attempts, next_attempt_at,
+ * last_error, created_at, sent_at}. */
+int store_outbox_get(struct store_conn *c, int64_t tenant_id, int64_t msg_id, json_t **out);
+
+/* Invoices: number "INV-..." unique per tenant; appointment_id 0 = none; due_at 0 = none. */
+int store_invoice_create(struct store_conn *c, int64_t tenant_id, int64_t customer_id,
+                         int64_t appointment_id, const char *number, int64_t amount_cents,
+                         int64_t issued_at, int64_t due_at, int64_t *id_out);
+/* {id, customer_id, appointment_id, number, amount_cents, status, issued_at, due_at,
+ *  paid_at}. */
+int store_invoice_get_by_number(struct store_conn *c, int64_t tenant_id, const char *number,
+                                json_t **out);
+/* A customer's invoices, newest first. */
+int store_invoice_list_for_customer(struct store_conn *c, int64_t tenant_id,
+                                    int64_t customer_id, json_t **out);
+/* status "open", "paid" (paid_at = now) or "void". */
+int store_invoice_set_status(struct store_conn *c, int64_t tenant_id, int64_t invoice_id,
+                             const char *status, int64_t now);
+
+/* Customers of a tenant with id > after_id, by id, at most limit (1..1000): array of
+ * customer objects without identities. */
+int store_customer_list(struct store_conn *c, int64_t tenant_id, int64_t after_id, int limit,
+                        json_t **out);
+
 #endif

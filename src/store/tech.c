@@ -149,8 +149,8 @@ int store_technician_trades_set(struct store_conn *c, int64_t tenant_id, int64_t
 		tenant_id, tech_id);
 	for (size_t i = 0; i < n && !err; i++)
 		err = store__execf(c,
-			"INSERT OR IGNORE INTO technician_trades (tenant_id, technician_id, trade)"
-			" VALUES (?, ?, ?)", "iit", tenant_id, tech_id, trades[i]);
+			"INSERT INTO technician_trades (tenant_id, technician_id, trade)"
+			" VALUES (?, ?, ?) ON CONFLICT DO NOTHING", "iit", tenant_id, tech_id, trades[i]);
 	return store__sp_end(c, err);
 }
 
@@ -195,8 +195,8 @@ int store_technician_zips_set(struct store_conn *c, int64_t tenant_id, int64_t t
 		tenant_id, tech_id);
 	for (size_t i = 0; i < n && !err; i++)
 		err = store__execf(c,
-			"INSERT OR IGNORE INTO technician_zips (tenant_id, technician_id, zip)"
-			" VALUES (?, ?, ?)", "iit", tenant_id, tech_id, zips[i]);
+			"INSERT INTO technician_zips (tenant_id, technician_id, zip)"
+			" VALUES (?, ?, ?) ON CONFLICT DO NOTHING", "iit", tenant_id, tech_id, zips[i]);
 	return store__sp_end(c, err);
 }
 

@@ -194,7 +194,7 @@ int store_zips_set(struct store_conn *c, int64_t tenant_id, const char *const *z
 	err = store__execf(c, "DELETE FROM service_zips WHERE tenant_id = ?", "i", tenant_id);
 	for (size_t i = 0; i < n && !err; i++)
 		err = store__execf(c,
-			"INSERT OR IGNORE INTO service_zips (tenant_id, zip) VALUES (?, ?)", "it",
+			"INSERT INTO service_zips (tenant_id, zip) VALUES (?, ?) ON CONFLICT DO NOTHING", "it",
 			tenant_id, zips[i]);
 	return store__sp_end(c, err);
 }
