@@ -207,16 +207,6 @@ static bool cookie_get(const char *header, const char *name, char *out, size_t n
 	return false;
 }
 
-static const char *str_or_empty(const char *s)
-{
-	return s ? s : "";
-}
-
-static bool changes_state(const char *method)
-{
-	return strcmp(method, "GET") && strcmp(method, "HEAD") && strcmp(method, "OPTIONS");
-}
-
 struct touch_job {
 	char hash[AUTH_HASH_SIZE];
 	int64_t now, expires;
@@ -230,123 +220,19 @@ static int touch_run(struct store_conn *c, void *arg)
 	return rc;
 }
 
-static int auth_api_key(struct app *app, struct http_request *req, const char *key,
-			struct auth_principal *p)
+/* Sliding expiry, written at most every few minutes and never waited for. */
+static void session_touch(struct app *app, const struct auth_principal *p, int64_t now)
 {
-	char prefix[AUTH_KEY_PREFIX_LEN + 1], hash[AUTH_HASH_SIZE];
-	json_t *k = NULL, *t = NULL;
-	int rc = -TN_EAUTH;
-	if (auth_apikey_parse(key, prefix, hash) ||
-	    store_api_key_lookup(store_reader(app->store), hash, &k)) {
-		http_respond_error(req, 401, "unauthorized", "the API key is not valid");
-		goto out;
-	}
-	p->via_api_key = true;
-	p->api_key_id = json_integer_value(json_object_get(k, "id"));
-	p->tenant_id = json_integer_value(json_object_get(k, "tenant_id"));
-	p->role = AUTH_ROLE_ADMIN;
-	p->has_tenant = true;
-	/* A key answers for its own tenant only; naming another looks like an unknown one. */
-	const char *want = http_header(req, "X-Tenant");
-	if (want && *want) {
-		if (store_tenant_get(store_reader(app->store), p->tenant_id, &t) ||
-		    strcmp(str_or_empty(json_string_value(json_object_get(t, "slug"))), want)) {
-			http_respond_error(req, 404, "not_found", "no such tenant");
-			rc = -TN_ENOTFOUND;
-			goto out;
-		}
-	}
-	rc = 0;
-out:
-	json_decref(k);
-	json_decref(t);
-	return rc;
-}
-
-static int auth_session(struct app *app, struct http_request *req, const char *token,
-			bool need_tenant, struct auth_principal *p)
-{
-	struct store_conn *r = store_reader(app->store);
-	char hash[AUTH_HASH_SIZE];
-	json_t *s = NULL, *u = NULL, *ms = NULL;
-	int64_t now = api_now(app);
-	int rc = -TN_EAUTH;
-	auth_token_hash(token, hash);
-	if (store_session_lookup(r, hash, now, &s)) {
-		http_respond_error(req, 401, "unauthorized", "not signed in (or the session expired)");
-		goto out;
-	}
-	p->user_id = json_integer_value(json_object_get(s, "user_id"));
-	snprintf(p->csrf, sizeof p->csrf, "%s",
-		 str_or_empty(json_string_value(json_object_get(s, "csrf_token"))));
-	if (changes_state(http_method(req)) &&
-	    !auth_token_equal(p->csrf, http_header(req, "X-CSRF-Token"))) {
-		http_respond_error(req, 403, "csrf_failed",
-				   "X-CSRF-Token is missing or does not match the session");
-		rc = -TN_EFORBIDDEN;
-		goto out;
-	}
-	if (store_user_get(r, p->user_id, &u) || json_is_true(json_object_get(u, "disabled"))) {
-		http_respond_error(req, 401, "unauthorized", "not signed in");
-		goto out;
-	}
-	p->platform_admin = json_is_true(json_object_get(u, "is_platform_admin"));
-	if ((rc = store_membership_list_for_user(r, p->user_id, &ms))) {
-		api_respond_code(req, rc, NULL);
-		goto out;
-	}
-	const char *want = http_header(req, "X-Tenant");
-	json_t *chosen = NULL;
-	if (want && *want) {
-		size_t i;
-		json_t *m;
-		json_array_foreach(ms, i, m)
-			if (!strcmp(str_or_empty(json_string_value(json_object_get(m, "slug"))), want))
-				chosen = m;
-		if (!chosen) {
-			http_respond_error(req, 404, "not_found", "no such tenant");
-			rc = -TN_ENOTFOUND;
-			goto out;
-		}
-	} else if (json_array_size(ms) == 1) {
-		chosen = json_array_get(ms, 0);
-	} else if (need_tenant) {
-		http_respond_error(req, 400, "tenant_required",
-				   json_array_size(ms) ? "you belong to several tenants: name one "
-							 "with the X-Tenant header"
-						       : "you do not belong to any tenant");
-		rc = -TN_EINVAL_FIELD;
-		goto out;
-	}
-	if (chosen) {
-		enum auth_role role;
-		if (auth_role_parse(json_string_value(json_object_get(chosen, "role")), &role)) {
-			api_respond_code(req, -TN_ESTORE, NULL);
-			rc = -TN_ESTORE;
-			goto out;
-		}
-		p->tenant_id = json_integer_value(json_object_get(chosen, "tenant_id"));
-		p->role = role;
-		p->has_tenant = true;
-	}
-	/* Sliding expiry, written at most every few minutes and never waited for. */
-	json_t *seen = json_object_get(s, "last_seen");
-	if (!json_is_integer(seen) || now - json_integer_value(seen) >= TOUCH_EVERY) {
-		struct touch_job *t = calloc(1, sizeof *t);
-		if (t) {
-			memcpy(t->hash, hash, sizeof hash);
-			t->now = now;
-			t->expires = now + AUTH_SESSION_TTL;
-			if (store_write_async(app->store, touch_run, t, NULL, NULL))
-				free(t);
-		}
-	}
-	rc = 0;
-out:
-	json_decref(s);
-	json_decref(u);
-	json_decref(ms);
-	return rc;
+	if (now - p->session_last_seen < TOUCH_EVERY)
+		return;
+	struct touch_job *t = calloc(1, sizeof *t);
+	if (!t)
+		return;
+	memcpy(t->hash, p->session_hash, sizeof t->hash);
+	t->now = now;
+	t->expires = now + AUTH_SESSION_TTL;
+	if (store_write_async(app->store, touch_run, t, NULL, NULL))
+		free(t);
 }
 
 int api_authenticate(struct app *app, struct http_request *req, bool need_tenant,
@@ -357,7 +243,10 @@ int api_authenticate(struct app *app, struct http_request *req, bool need_tenant
 		http_respond_error(req, 503, "unavailable", "the store is not open");
 		return -EAGAIN;
 	}
+	struct store_conn *r = store_reader(app->store);
+	int64_t now = api_now(app);
 	const char *authz = http_header(req, "Authorization");
+	int rc;
 	if (authz && *authz) {
 		if (strncasecmp(authz, "Bearer ", 7)) {
 			http_respond_error(req, 401, "unauthorized",
@@ -367,15 +256,45 @@ int api_authenticate(struct app *app, struct http_request *req, bool need_tenant
 		const char *key = authz + 7;
 		while (*key == ' ')
 			key++;
-		return auth_api_key(app, req, key, p);
+		if ((rc = auth_apikey_resolve(r, key, p))) {
+			api_respond_code(req, rc, "the API key is not valid");
+			return rc;
+		}
+	} else {
+		char token[AUTH_TOKEN_SIZE];
+		const char *cookie = http_header(req, "Cookie");
+		if (!cookie || !cookie_get(cookie, COOKIE_NAME, token, sizeof token)) {
+			http_respond_error(req, 401, "unauthorized", "not signed in");
+			return -TN_EAUTH;
+		}
+		if ((rc = auth_session_resolve(r, token, now, p))) {
+			api_respond_code(req, rc, "not signed in (or the session expired)");
+			return rc;
+		}
 	}
-	char token[AUTH_TOKEN_SIZE];
-	const char *cookie = http_header(req, "Cookie");
-	if (!cookie || !cookie_get(cookie, COOKIE_NAME, token, sizeof token)) {
-		http_respond_error(req, 401, "unauthorized", "not signed in");
-		return -TN_EAUTH;
+	if (!auth_csrf_ok(p, http_method(req), http_header(req, "X-CSRF-Token"))) {
+		http_respond_error(req, 403, "csrf_failed",
+				   "X-CSRF-Token is missing or does not match the session");
+		return -TN_EFORBIDDEN;
 	}
-	return auth_session(app, req, token, need_tenant, p);
+	rc = auth_tenant_choose(r, p, http_header(req, "X-Tenant"), need_tenant);
+	if (rc == -TN_ENOTFOUND) {
+		http_respond_error(req, 404, "not_found", "no such tenant");
+		return rc;
+	}
+	if (rc == -TN_EINVAL_FIELD) {
+		http_respond_error(req, 400, "tenant_required",
+				   "name the tenant with the X-Tenant header (you belong to "
+				   "several, or to none)");
+		return rc;
+	}
+	if (rc) {
+		api_respond_code(req, rc, NULL);
+		return rc;
+	}
+	if (!p->via_api_key)
+		session_touch(app, p, now);
+	return 0;
 }
 
 int api_require(struct app *app, struct http_request *req, enum auth_perm perm,

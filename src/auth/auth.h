@@ -153,13 +153,42 @@ struct auth_principal {
 	bool platform_admin;
 	bool via_api_key;
 	int64_t api_key_id;
-	int64_t session_id;
 	char csrf[AUTH_TOKEN_SIZE];  /* the session's CSRF token ("" for API keys) */
+	char session_hash[AUTH_HASH_SIZE];  /* the session's stored hash ("" for API keys) */
+	int64_t session_last_seen;   /* when the session was last refreshed */
 };
 
 /* True when p may do perm: platform permissions need platform_admin; tenant permissions
  * need a chosen tenant and a role that holds perm. */
 bool auth_principal_can(const struct auth_principal *p, enum auth_perm perm);
+
+/* ---- resolving credentials against the store (any connection; read-only) ---------- */
+
+struct store_conn;
+
+/* Looks up the session whose cookie token is token at now and fills the user part of p
+ * (user_id, platform_admin, csrf, session_hash, session_last_seen); p is cleared first.
+ * 0, -TN_EAUTH (no such session, expired, or the user is disabled) or -TN_ESTORE. */
+int auth_session_resolve(struct store_conn *r, const char *token, int64_t now,
+			 struct auth_principal *p);
+
+/* Looks up an API key ("tk_...") and fills p (cleared first) as the admin of the key's
+ * tenant. 0, -TN_EAUTH (malformed, unknown or revoked key) or -TN_ESTORE. */
+int auth_apikey_resolve(struct store_conn *r, const char *key, struct auth_principal *p);
+
+/* Chooses the tenant of a request for a resolved principal. slug is the X-Tenant
+ * header (NULL or "" when absent). For an API key the key's tenant is kept and naming any
+ * other slug is -TN_ENOTFOUND. For a user: the named tenant when they are a member
+ * (-TN_ENOTFOUND otherwise, whether or not it exists), else their only tenant; with
+ * several and none named, -TN_EINVAL_FIELD when need_tenant (otherwise no tenant is
+ * chosen and 0 is returned). Fills tenant_id, role and has_tenant. */
+int auth_tenant_choose(struct store_conn *r, struct auth_principal *p, const char *slug,
+		       bool need_tenant);
+
+/* True when a request with this method may proceed as far as CSRF goes: safe methods
+ * (GET, HEAD, OPTIONS) and API keys always; otherwise the header must equal the
+ * session's CSRF token. */
+bool auth_csrf_ok(const struct auth_principal *p, const char *method, const char *header);
 
 /* Login rate limiting: at most max_failures failed logins per key (email + client
  * address) within window_s seconds; further attempts are refused until the oldest failure
