@@ -149,6 +149,8 @@ int store_prepare(struct store_conn *c, const char *sql, struct store_stmt **out
 			break;
 		}
 	}
+	if (c->n_cached >= STORE__CACHE_MAX)
+		cache = false;  /* bounded: SQL built at run time must not grow the cache forever */
 	struct store_stmt *st = calloc(1, sizeof *st);
 	if (!st)
 		return -ENOMEM;
@@ -172,6 +174,7 @@ int store_prepare(struct store_conn *c, const char *sql, struct store_stmt **out
 	if (cache) {
 		st->next = *bucket;
 		*bucket = st;
+		c->n_cached++;
 	}
 	*out = st;
 	return 0;
@@ -345,6 +348,26 @@ int store_exec(struct store_conn *c, const char *sql)
 		;
 	store_stmt_finish(st);
 	return rc < 0 ? rc : 0;
+}
+
+int store_read_begin(struct store_conn *c)
+{
+	if (!c || c->writer || c->in_read)
+		return -EINVAL;
+	int err = store_exec(c, "BEGIN");
+	if (!err)
+		c->in_read = true;
+	return err;
+}
+
+void store_read_end(struct store_conn *c)
+{
+	if (!c || !c->in_read)
+		return;
+	store__conn_release_all(c);
+	if (store_exec(c, "COMMIT"))
+		store_exec(c, "ROLLBACK");
+	c->in_read = false;
 }
 
 int64_t store_last_insert_id(struct store_conn *c)

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #define STORE__CACHE_BUCKETS 64
+#define STORE__CACHE_MAX 512  /* statements kept per connection; more are not cached */
 
 struct store_stmt {
 	sqlite3_stmt *st;
@@ -20,6 +21,8 @@ struct store_stmt {
 struct store_conn {
 	sqlite3 *db;
 	bool writer;
+	bool in_read;  /* between store_read_begin and store_read_end */
+	int n_cached;
 	struct store_stmt *buckets[STORE__CACHE_BUCKETS];
 };
 

@@ -82,9 +82,11 @@ struct store_conn *store_reader(struct store *s);
  * --------------------------------------------------------------------------------- */
 
 /* A write job: runs on the writer thread inside a savepoint of the current batch, on the
- * write connection c. Returns 0 to keep its changes or a negative code to have them
- * rolled back (the other jobs of the batch are not affected). It may write results into
- * its own argument; the done callback reads them. */
+ * write connection c. Returns 0 (or a positive value) to keep its changes or a negative
+ * code to have them rolled back (the other jobs of the batch are not affected). It may
+ * write results into its own argument; the done callback reads them. It must not run
+ * transaction statements (BEGIN, COMMIT, ROLLBACK): a job that ends the batch's
+ * transaction fails, with every job of the batch before it (-TN_ESTORE). */
 typedef int store_job_fn(struct store_conn *c, void *arg);
 
 /* Called on the loop thread after the job's batch has committed (result 0: durable) or
@@ -166,6 +168,15 @@ void store_stmt_finish(struct store_stmt *st);
 
 /* Convenience: prepare, run to completion and finish a statement without parameters. */
 int store_exec(struct store_conn *c, const char *sql);
+
+/* Groups several reads on the reader connection into one consistent snapshot (e.g. to
+ * build a handoff packet from several tables): reads between begin and end see the
+ * database as of the first of them. Not for the write connection (jobs already run in a
+ * transaction): -EINVAL, as is a nested begin. end finishes any statement left in use
+ * and never fails; keep the span short (it holds back WAL checkpoints; on a ":memory:"
+ * store, which has no WAL, it makes the writer wait until it ends). */
+int store_read_begin(struct store_conn *c);
+void store_read_end(struct store_conn *c);
 
 /* Rowid of the last successful INSERT on c; rows changed by the last statement on c. */
 int64_t store_last_insert_id(struct store_conn *c);

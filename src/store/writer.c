@@ -377,6 +377,8 @@ void store_close(struct store *s)
 		uv_close((uv_handle_t *)s->async, on_async_closed);
 	}
 	store__conn_close(s->reader);
+	if (s->writer)
+		store_exec(s->writer, "PRAGMA optimize");  /* refresh planner statistics */
 	store__conn_close(s->writer);
 	uv_cond_destroy(&s->synced);
 	uv_cond_destroy(&s->wake);

@@ -305,6 +305,69 @@ static void test_statement_api(void **state)
 	store_close(s);
 }
 
+TH_JOB(job_rename, fx,
+	return store_tenant_update(c, f->id, f->version ? "Renamed Twice" : "Renamed", NULL, NULL);)
+
+static const char *tenant_name(struct store *s, json_t **hold)
+{
+	json_decref(*hold);
+	*hold = NULL;
+	assert_int_equal(store_tenant_get_by_slug(store_reader(s), "durable", hold), 0);
+	return json_string_value(json_object_get(*hold, "name"));
+}
+
+static void test_read_snapshot(void **state)
+{
+	(void)state;
+	char *dir = th_tmpdir();
+	char *path = th_path(dir, "r.db");
+	struct store *s = th_open(path);
+	struct store_conn *r = store_reader(s);
+	struct fx f = {0};
+	json_t *hold = NULL;
+	assert_int_equal(store_write_sync(s, job_tenant, &f), 0);
+
+	assert_int_equal(store_read_begin(r), 0);
+	assert_int_equal(store_read_begin(r), -EINVAL);  /* not nested */
+	assert_string_equal(tenant_name(s, &hold), "Durable Co");
+	/* A commit during the snapshot is not seen by it (WAL: the writer is not blocked)... */
+	assert_int_equal(store_write_sync(s, job_rename, &f), 0);
+	assert_string_equal(tenant_name(s, &hold), "Durable Co");
+	store_read_end(r);
+	/* ...and is seen afterwards. */
+	assert_string_equal(tenant_name(s, &hold), "Renamed");
+	store_read_end(r);  /* harmless */
+	json_decref(hold);
+	store_close(s);
+	free(path);
+	th_rmdir(dir);
+}
+
+static void test_statement_cache_is_bounded(void **state)
+{
+	(void)state;
+	struct store *s = th_open(":memory:");
+	struct store_conn *r = store_reader(s);
+	char sql[64];
+	/* Many distinct texts: all work; past the cap they are simply not cached. */
+	for (int i = 0; i < 700; i++) {
+		snprintf(sql, sizeof sql, "SELECT %d", i);
+		if (th_scalar(r, sql) != i)
+			fail_msg("SELECT %d", i);
+	}
+	struct store_stmt *a = NULL, *b = NULL;
+	assert_int_equal(store_prepare(r, "SELECT 1", &a), 0);  /* cached early */
+	store_stmt_finish(a);
+	assert_int_equal(store_prepare(r, "SELECT 1", &b), 0);
+	assert_ptr_equal(a, b);
+	store_stmt_finish(b);
+	assert_int_equal(store_prepare(r, "SELECT 699", &a), 0);  /* not cached */
+	assert_int_equal(store_step(a), STORE_ROW);
+	assert_int_equal(store_col_int64(a, 0), 699);
+	store_stmt_finish(a);
+	store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -315,6 +378,8 @@ int main(void)
 		cmocka_unit_test(test_memory_copy_leaves_source_alone),
 		cmocka_unit_test(test_open_bad_arguments),
 		cmocka_unit_test(test_statement_api),
+		cmocka_unit_test(test_read_snapshot),
+		cmocka_unit_test(test_statement_cache_is_bounded),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -259,6 +259,107 @@ static void test_misuse_is_refused(void **state)
 	store_close(s);
 }
 
+/* ---- a job that breaks the batch's transaction ---- */
+
+struct broken {
+	uv_sem_t gate;
+	uv_sem_t entered;
+	int rc[4];
+	int n_done;
+	int64_t ids[4];
+};
+
+struct broken_item {
+	struct broken *b;
+	int index;
+};
+
+static int job_gate(struct store_conn *c, void *arg)
+{
+	(void)c;
+	struct broken_item *it = arg;
+	uv_sem_post(&it->b->entered);
+	uv_sem_wait(&it->b->gate);  /* hold the writer until the next batch is queued */
+	return 0;
+}
+
+static int job_broken(struct store_conn *c, void *arg)
+{
+	struct broken_item *it = arg;
+	if (it->index == 2)
+		return store_exec(c, "ROLLBACK");  /* misuse: ends the whole transaction */
+	char slug[16];
+	snprintf(slug, sizeof slug, "brk-%d", it->index);
+	return store_tenant_create(c, slug, "Broken", "UTC", NULL, &it->b->ids[it->index]);
+}
+
+static void done_broken(int result, void *arg)
+{
+	struct broken_item *it = arg;
+	it->b->rc[it->index] = result;
+	it->b->n_done++;
+}
+
+static void test_job_ending_transaction_fails_its_batch_only(void **state)
+{
+	(void)state;
+	uv_loop_t loop;
+	assert_int_equal(uv_loop_init(&loop), 0);
+	struct store *s = th_open(":memory:");
+	assert_int_equal(store_attach_loop(s, &loop), 0);
+	struct broken b = {.rc = {1, 1, 1, 1}};
+	assert_int_equal(uv_sem_init(&b.gate, 0), 0);
+	assert_int_equal(uv_sem_init(&b.entered, 0), 0);
+	struct broken_item items[4] = {{&b, 0}, {&b, 1}, {&b, 2}, {&b, 3}};
+	assert_int_equal(store_write_async(s, job_gate, &items[0], done_broken, &items[0]), 0);
+	uv_sem_wait(&b.entered);  /* the gate job's batch has started without the others */
+	/* Jobs 1, 2 and 3 queue up behind the gate and run as one batch. */
+	for (int i = 1; i < 4; i++)
+		assert_int_equal(store_write_async(s, job_broken, &items[i], done_broken, &items[i]), 0);
+	uv_sem_post(&b.gate);
+	store_close(s);  /* drains and reports */
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(&loop), 0);
+	uv_sem_destroy(&b.gate);
+	uv_sem_destroy(&b.entered);
+	assert_int_equal(b.n_done, 4);
+	assert_int_equal(b.rc[0], 0);
+	assert_int_equal(b.rc[1], -TN_ESTORE);  /* lost with the transaction: never reported ok */
+	assert_int_equal(b.rc[2], -TN_ESTORE);
+	assert_int_equal(b.rc[3], 0);           /* the rest of the batch went on */
+}
+
+static void test_job_ending_transaction_rows(void **state)
+{
+	(void)state;
+	uv_loop_t loop;
+	assert_int_equal(uv_loop_init(&loop), 0);
+	struct store *s = th_open(":memory:");
+	assert_int_equal(store_attach_loop(s, &loop), 0);
+	struct broken b = {.rc = {1, 1, 1, 1}};
+	assert_int_equal(uv_sem_init(&b.gate, 0), 0);
+	assert_int_equal(uv_sem_init(&b.entered, 0), 0);
+	struct broken_item items[4] = {{&b, 0}, {&b, 1}, {&b, 2}, {&b, 3}};
+	assert_int_equal(store_write_async(s, job_gate, &items[0], done_broken, &items[0]), 0);
+	uv_sem_wait(&b.entered);  /* the gate job's batch has started without the others */
+	for (int i = 1; i < 4; i++)
+		assert_int_equal(store_write_async(s, job_broken, &items[i], done_broken, &items[i]), 0);
+	uv_sem_post(&b.gate);
+	/* A sync job queued last runs after all of them. */
+	assert_int_equal(store_write_sync(s, job_noop, NULL), 0);
+	struct store_conn *c = store_reader(s);
+	json_t *t = NULL;
+	assert_int_equal(store_tenant_get_by_slug(c, "brk-1", &t), -TN_ENOTFOUND);
+	assert_int_equal(store_tenant_get_by_slug(c, "brk-3", &t), 0);
+	json_decref(t);
+	store_close(s);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(&loop), 0);
+	uv_sem_destroy(&b.gate);
+	uv_sem_destroy(&b.entered);
+	assert_int_equal(b.n_done, 4);
+}
+
 /* ---- double booking ---- */
 
 struct booking_setup {
@@ -364,6 +465,8 @@ int main(void)
 		cmocka_unit_test(test_group_commit_from_loop),
 		cmocka_unit_test(test_close_drains_queue),
 		cmocka_unit_test(test_misuse_is_refused),
+		cmocka_unit_test(test_job_ending_transaction_fails_its_batch_only),
+		cmocka_unit_test(test_job_ending_transaction_rows),
 		cmocka_unit_test(test_double_booking_one_store),
 		cmocka_unit_test(test_double_booking_two_writers),
 	};
