@@ -1032,10 +1032,15 @@ static bool resolve(const struct group *g, const struct now_local *now, const st
 		case T_RANGE: {
 			int64_t s = (int64_t)hour24(&c->a, part) * 3600 + c->a.m * 60;
 			int64_t e = (int64_t)hour24(&c->b, part) * 3600 + c->b.m * 60;
+			/* "10 to 2": the end is in the afternoon; never end before the start */
+			if (e <= s)
+				e += 12 * 3600;
 			if (e <= s)
 				e += 12 * 3600;
 			if (e > DAY_SECS)
 				e = DAY_SECS;
+			if (e <= s)
+				return false;
 			*start = utc_of(z, day, s);
 			*end = utc_of(z, day, e);
 			if (implicit && *end < now->utc) {
@@ -1046,6 +1051,10 @@ static bool resolve(const struct group *g, const struct now_local *now, const st
 		}
 		case T_AFTER: {
 			int64_t s = (int64_t)hour24(&c->a, part) * 3600 + c->a.m * 60;
+			if (s >= DAY_SECS) {   /* "after midnight": the next day */
+				day++;
+				s -= DAY_SECS;
+			}
 			if (implicit && utc_of(z, day, s) < now->utc)
 				day++;
 			*start = utc_of(z, day, s);

@@ -56,13 +56,15 @@ static struct nlu_entity *cand_new(struct cands *c, enum nlu_entity_type type, s
 	return e;
 }
 
+/* Sets e->value from s[0..n) (not necessarily NUL-terminated), cut to fit. */
 static void set_value(struct nlu_entity *e, const char *s, size_t n)
 {
-	if (n >= sizeof e->value)
+	if (n >= sizeof e->value) {
 		n = sizeof e->value - 1;
-	/* never cut a UTF-8 sequence in half */
-	while (n > 0 && n < strlen(s) && ((unsigned char)s[n] & 0xC0) == 0x80)
-		n--;
+		/* never cut a UTF-8 sequence in half; s[n] exists as n was shortened */
+		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+			n--;
+	}
 	memcpy(e->value, s, n);
 	e->value[n] = '\0';
 }
