@@ -19,7 +19,19 @@
 struct api_auth_ctx {
 	struct auth_ratelimit *login_rl;
 	bool secure_cookie;
+	int64_t last_purge;  /* when expired sessions were last deleted */
 };
+
+/* Expired sessions are deleted now and then, piggybacking on sign-ins (no timer). */
+#define PURGE_EVERY 3600
+
+static int purge_run(struct store_conn *c, void *arg)
+{
+	int64_t *now = arg;
+	int rc = store_session_purge(c, *now, NULL);
+	free(now);
+	return rc;
+}
 
 /* Also held here so the context stays reachable (not reported as a leak) if the app is
  * torn down without api_auth_free; one app per process. */
@@ -407,6 +419,17 @@ static void login_verified(uv_work_t *w, int status)
 		goto fail;
 	}
 	auth_ratelimit_clear(ctx->login_rl, l->rlkey);
+	int64_t now = api_now(l->app);
+	if (now - ctx->last_purge >= PURGE_EVERY) {
+		int64_t *arg = malloc(sizeof *arg);
+		if (arg) {
+			*arg = now;
+			if (store_write_async(l->app->store, purge_run, arg, NULL, NULL))
+				free(arg);
+			else
+				ctx->last_purge = now;
+		}
+	}
 	if (store_user_get(r, l->user_id, &u) ||
 	    store_membership_list_for_user(r, l->user_id, &ms)) {
 		api_respond_code(l->req, -TN_ESTORE, NULL);

@@ -240,3 +240,25 @@ test('init --demo seeds the built-in demo business from any directory', async ()
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('tandem user add: platform admins, usage errors', async () => {
+  const add = tandem(['user', 'add', '--db', env.db, '--email', 'ops@tandem.example', '--name', 'Ops',
+    '--platform-admin', '--password', 'ops-password-1']);
+  assert.equal(add.status, 0, add.stderr);
+  assert.match(add.stdout, /platform admin/);
+  assert.ok(!add.stdout.includes('ops-password-1'));
+  const ops = await loginAs(srv.base, 'ops@tandem.example', 'ops-password-1');
+  assert.equal((await ops.req('GET', '/api/v1/tenants')).status, 200);
+  // A platform admin sees a tenant's data only as a member of it.
+  assert.equal((await ops.req('GET', '/api/v1/settings', undefined, { headers: { 'X-Tenant': 'demo' } })).status, 404);
+  const roleNoTenant = tandem(['user', 'add', '--db', env.db, '--email', 'z@tandem.example', '--name', 'Z', '--role', 'agent']);
+  assert.equal(roleNoTenant.status, 2);
+  const badRole = tandem(['user', 'add', '--db', env.db, '--email', 'z@tandem.example', '--name', 'Z', '--tenant', 'demo', '--role', 'boss']);
+  assert.equal(badRole.status, 2);
+  const noTenant = tandem(['user', 'add', '--db', env.db, '--email', 'z@tandem.example', '--name', 'Z', '--tenant', 'nowhere']);
+  assert.equal(noTenant.status, 1);
+  const both = tandem(['user', 'passwd', '--db', env.db, '--email', 'ops@tandem.example', '--password', 'x-password-2', '--password-stdin']);
+  assert.equal(both.status, 2);
+  const unknown = tandem(['user', 'passwd', '--db', env.db, '--email', 'ghost@tandem.example']);
+  assert.equal(unknown.status, 1);
+});
