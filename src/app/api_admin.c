@@ -30,7 +30,13 @@ static int h_settings_get(struct http_request *req, void *arg)
 	if (api_require(app, req, AUTH_PERM_SETTINGS_READ, &p))
 		return 0;
 	json_t *doc = NULL;
-	int rc = tenant_config_load(store_reader(app->store), p.tenant_id, &doc);
+	struct store_conn *r = store_reader(app->store);
+	/* The document spans several tables: read them as of one moment. */
+	int rc = store_read_begin(r);
+	if (!rc) {
+		rc = tenant_config_load(r, p.tenant_id, &doc);
+		store_read_end(r);
+	}
 	return respond_read(req, rc, doc);
 }
 
