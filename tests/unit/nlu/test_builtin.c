@@ -12,9 +12,9 @@
 #include <string.h>
 
 /* Floors set a little under what the model measured when they were written
- * (accuracy 0.911, out-of-scope recall 0.825 on 722 held-out examples). */
-#define ACCURACY_FLOOR 0.88
-#define OOS_RECALL_FLOOR 0.75
+ * (accuracy 0.924, out-of-scope recall 35/40 = 0.875 on 722 held-out examples). */
+#define ACCURACY_FLOOR 0.90
+#define OOS_RECALL_FLOOR 0.80
 
 /* The product's canonical intents (docs: product.md). */
 static const char *const intents[] = {
