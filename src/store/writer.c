@@ -10,6 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
+/* A batch is cut at this many jobs so the first job of a burst is acknowledged after one
+ * short commit, not after the whole burst. */
+#define STORE_BATCH_MAX 256
+
 struct job {
 	store_job_fn *fn;
 	void *arg;
@@ -57,6 +61,21 @@ static struct job *list_take(struct job_list *l)
 {
 	struct job *h = l->head;
 	l->head = l->tail = NULL;
+	return h;
+}
+
+/* Takes at most max jobs from the front of l. */
+static struct job *list_take_n(struct job_list *l, int max)
+{
+	struct job *h = l->head, *last = h;
+	if (!h)
+		return NULL;
+	for (int i = 1; i < max && last->next; i++)
+		last = last->next;
+	l->head = last->next;
+	if (!l->head)
+		l->tail = NULL;
+	last->next = NULL;
 	return h;
 }
 
@@ -132,7 +151,7 @@ static void writer_main(void *arg)
 		uv_mutex_lock(&s->lock);
 		while (!s->queue.head && !s->stopping)
 			uv_cond_wait(&s->wake, &s->lock);
-		struct job *batch = list_take(&s->queue);
+		struct job *batch = list_take_n(&s->queue, STORE_BATCH_MAX);
 		uv_mutex_unlock(&s->lock);
 		if (!batch)
 			break;  /* stopping and drained */
