@@ -24,13 +24,30 @@ static const char *const intents[] = {
 	"greeting", "goodbye", "affirm", "deny", "out_of_scope",
 };
 
+/* Training is the slow part under the sanitizers: the tests share one model. */
+static int setup(void **state)
+{
+	struct nlu_model *m = NULL;
+	char err[256];
+	if (nlu_model_builtin(&m, err, sizeof err)) {
+		fprintf(stderr, "built-in model: %s\n", err);
+		return -1;
+	}
+	*state = m;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	nlu_model_free(*state);
+	return 0;
+}
+
 static void test_heldout_accuracy(void **state)
 {
-	(void)state;
-	struct nlu_model *m = NULL;
+	const struct nlu_model *m = *state;
 	struct nlu_dataset ds = NLU_DATASET_INIT;
 	char err[256];
-	assert_int_equal(nlu_model_builtin(&m, err, sizeof err), 0);
 	if (nlu_dataset_load(&ds, TANDEM_DATA_DIR "/nlu/heldout.jsonl", err, sizeof err))
 		fail_msg("%s", err);
 	assert_true(ds.n >= 100);
@@ -52,15 +69,11 @@ static void test_heldout_accuracy(void **state)
 	assert_true(oos >= 10);
 	assert_true((double)oos_hit / (double)oos >= OOS_RECALL_FLOOR);
 	nlu_dataset_free(&ds);
-	nlu_model_free(m);
 }
 
 static void test_canonical_labels(void **state)
 {
-	(void)state;
-	struct nlu_model *m = NULL;
-	char err[256];
-	assert_int_equal(nlu_model_builtin(&m, err, sizeof err), 0);
+	const struct nlu_model *m = *state;
 	assert_int_equal(nlu_model_label_count(m), sizeof intents / sizeof intents[0]);
 	for (size_t i = 0; i < sizeof intents / sizeof intents[0]; i++) {
 		bool found = false;
@@ -80,16 +93,14 @@ static void test_canonical_labels(void **state)
 	s = "let me talk to a real person";
 	assert_int_equal(nlu_classify(m, s, strlen(s), NULL, &p), 0);
 	assert_string_equal(p.intent, "human_request");
-	nlu_model_free(m);
 }
 
 static void test_builtin_is_deterministic(void **state)
 {
-	(void)state;
-	struct nlu_model *a = NULL, *b = NULL;
+	const struct nlu_model *a = *state;
+	struct nlu_model *b = NULL;
 	char err[256];
 	struct buf ea = BUF_INIT, eb = BUF_INIT;
-	assert_int_equal(nlu_model_builtin(&a, err, sizeof err), 0);
 	assert_int_equal(nlu_model_builtin(&b, err, sizeof err), 0);
 	assert_int_equal(nlu_model_encode(a, &ea), 0);
 	assert_int_equal(nlu_model_encode(b, &eb), 0);
@@ -97,7 +108,6 @@ static void test_builtin_is_deterministic(void **state)
 	assert_memory_equal(ea.data, eb.data, ea.len);
 	buf_free(&ea);
 	buf_free(&eb);
-	nlu_model_free(a);
 	nlu_model_free(b);
 }
 
@@ -108,5 +118,5 @@ int main(void)
 		cmocka_unit_test(test_canonical_labels),
 		cmocka_unit_test(test_builtin_is_deterministic),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, setup, teardown);
 }
