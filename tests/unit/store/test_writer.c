@@ -130,7 +130,7 @@ static void test_group_commit_from_loop(void **state)
 	store_stats_get(r->s, &st);
 	assert_int_equal(st.jobs, N_JOBS);
 	assert_int_equal(st.failed, failed);
-	assert_true(st.batches >= 1);
+	assert_true(st.batches >= 2);  /* a batch holds at most 256 jobs */
 	assert_true(st.batches < N_JOBS / 2);  /* jobs were grouped */
 
 	store_close(r->s);
