@@ -138,6 +138,9 @@ struct http_request {
 };
 
 /* server.c */
+/* Serves an already connected stream socket fd (the server takes it over; closed with
+ * the connection). For tests and fuzzing. 0 or a negative errno. */
+int http__conn_adopt(struct http_server *srv, uv_os_sock_t fd);
 void http__conn_close(struct http_conn *c);
 /* Queues bytes for writing (copied if not written at once). 0, or -EPIPE if the
  * connection is closing or was cut for exceeding its output limit. */

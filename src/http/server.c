@@ -760,14 +760,11 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 
 /* ---- accepting ------------------------------------------------------------------ */
 
-static void on_connection(uv_stream_t *ls, int status)
+static struct http_conn *conn_new(struct http_server *srv)
 {
-	struct http_server *srv = ls->data;
-	if (status < 0 || srv->shutting_down)
-		return;
 	struct http_conn *c = calloc(1, sizeof *c);
 	if (!c)
-		return;
+		return NULL;
 	c->srv = srv;
 	c->file_fd = -1;
 	uv_tcp_init(srv->loop, &c->tcp);
@@ -781,10 +778,12 @@ static void on_connection(uv_stream_t *ls, int status)
 	srv->conns = c;
 	srv->nconns++;
 	c->state = CONN_HTTP;
-	if (uv_accept(ls, (uv_stream_t *)&c->tcp) < 0) {
-		http__conn_close(c);
-		return;
-	}
+	return c;
+}
+
+static void conn_start(struct http_conn *c)
+{
+	struct http_server *srv = c->srv;
 	if (srv->nconns > srv->cfg.max_connections) {
 		srv->rejected_total++;
 		http__conn_close(c);
@@ -797,7 +796,7 @@ static void on_connection(uv_stream_t *ls, int status)
 	if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0) {
 		if (ss.ss_family == AF_INET6)
 			uv_ip6_name((struct sockaddr_in6 *)&ss, c->remote, sizeof c->remote);
-		else
+		else if (ss.ss_family == AF_INET)
 			uv_ip4_name((struct sockaddr_in *)&ss, c->remote, sizeof c->remote);
 	}
 	http_parser_init(&c->parser, HTTP_REQUEST);
@@ -808,6 +807,37 @@ static void on_connection(uv_stream_t *ls, int status)
 	}
 	c->reading = true;
 	http__timer_set(c, TIMER_IDLE, srv->cfg.keepalive_timeout_ms);
+}
+
+static void on_connection(uv_stream_t *ls, int status)
+{
+	struct http_server *srv = ls->data;
+	if (status < 0 || srv->shutting_down)
+		return;
+	struct http_conn *c = conn_new(srv);
+	if (!c)
+		return;
+	if (uv_accept(ls, (uv_stream_t *)&c->tcp) < 0) {
+		http__conn_close(c);
+		return;
+	}
+	conn_start(c);
+}
+
+int http__conn_adopt(struct http_server *srv, uv_os_sock_t fd)
+{
+	if (srv->shutting_down)
+		return -ESHUTDOWN;
+	struct http_conn *c = conn_new(srv);
+	if (!c)
+		return -ENOMEM;
+	int rc = uv_tcp_open(&c->tcp, fd);
+	if (rc < 0) {
+		http__conn_close(c);
+		return rc;
+	}
+	conn_start(c);
+	return 0;
 }
 
 /* ---- server --------------------------------------------------------------------- */
