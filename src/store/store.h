@@ -3,10 +3,11 @@
  *
  * Threading model (docs/internals/store.md has the long form):
  * - One writer thread owns the write connection. Every write is a job queued with
- *   store_write_async() or store_write_sync(). The writer drains everything queued,
- *   runs the batch inside one BEGIN IMMEDIATE ... COMMIT with a SAVEPOINT per job (a
- *   failing job is rolled back alone), commits once, and only then reports each job's
- *   result. Nothing is acknowledged before COMMIT has returned (synchronous=FULL).
+ *   store_write_async() or store_write_sync(). The writer takes what is queued (up to
+ *   256 jobs, in order), runs the batch inside one BEGIN IMMEDIATE ... COMMIT with a
+ *   SAVEPOINT per job (a failing job is rolled back alone), commits once, and only then
+ *   reports each job's result. Nothing is acknowledged before COMMIT has returned
+ *   (synchronous=FULL in WAL mode: durable across a crash or power loss).
  * - Done callbacks of async jobs run on the libuv loop thread set by store_attach_loop().
  * - Reads use store_reader(): one read connection owned by the loop thread (or, with no
  *   loop, by the single thread that opened the store). In WAL mode readers never block
@@ -20,8 +21,10 @@
  *
  * Domain functions take a connection: read functions work on any connection (normally
  * store_reader()); write functions must run on the writer connection, i.e. inside a job
- * (the reader is query-only and refuses writes with -EPERM). Every function that touches
- * a tenant's rows takes tenant_id and uses it in its WHERE clause. Times are Unix seconds.
+ * (the reader is query-only and refuses writes with -EPERM). Each write function is
+ * atomic on its own: when it fails, nothing of it was kept, even if its job goes on.
+ * Every function that touches a tenant's rows takes tenant_id and uses it in its WHERE
+ * clause. Times are Unix seconds.
  * JSON results are new references owned by the caller (json_decref). Text arguments are
  * borrowed for the call only. */
 #ifndef TANDEM_STORE_STORE_H
