@@ -59,7 +59,7 @@ struct http_server {
 	uint64_t accepted_total, rejected_total;
 	/* scratch */
 	char rbuf[65536];           /* shared read buffer: connections copy out what they keep */
-	bool rbuf_busy;
+	struct buf ws_out;          /* WebSocket frames of one flush, written at once */
 	char date[40];              /* cached Date header value */
 	time_t date_sec;
 	uint64_t rng[2];
@@ -132,6 +132,7 @@ struct http_request {
 	void (*data_free)(void *);
 	const char *route_name;
 	char id[17];
+	char remote[48];               /* copied: the connection may go first */
 	uint64_t start_ns;
 	int status;
 	size_t bytes_out;

@@ -107,7 +107,7 @@ void http__access_log(struct http_request *req, uint64_t dur_ns)
 		rc = buf_printf(&line, ",\"status\":%d,\"bytes\":%zu,\"duration_us\":%llu,"
 				"\"remote\":\"%s\"%s}", req->status, req->bytes_out,
 				(unsigned long long)(dur_ns / 1000),
-				req->conn ? req->conn->remote : "",
+				req->remote,
 				req->aborted ? ",\"aborted\":true" : "");
 	if (!rc)
 		log_json_line(line.data);

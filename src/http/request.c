@@ -10,7 +10,7 @@
 const char *http_method(const struct http_request *req) { return req->method; }
 const char *http_path(const struct http_request *req) { return req->path ? req->path : "/"; }
 const char *http_query_string(const struct http_request *req) { return req->query ? req->query : ""; }
-const char *http_remote_addr(const struct http_request *req) { return req->conn ? req->conn->remote : ""; }
+const char *http_remote_addr(const struct http_request *req) { return req->remote; }
 const char *http_request_id(const struct http_request *req) { return req->id; }
 const char *http_route_name(const struct http_request *req) { return req->route_name; }
 struct http_server *http_request_server(const struct http_request *req) { return req->srv; }

@@ -187,6 +187,7 @@ static struct http_request *request_new(struct http_conn *c)
 	req->http_minor = 1;
 	req->start_ns = clock_mono_ns();
 	req->route_name = "unmatched";
+	memcpy(req->remote, c->remote, sizeof req->remote);
 	http__random_hex(c->srv, req->id, 16);
 	return req;
 }
@@ -719,7 +720,7 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 	if (nread == 0)
 		return;
 	if (nread < 0) {
-		if (c->state == CONN_HTTP && c->active && nread == UV_EOF) {
+		if (c->state == CONN_HTTP && nread == UV_EOF && (c->active || c->out_pending)) {
 			/* half-closed: answer what was asked, then close */
 			uv_read_stop(s);
 			c->reading = false;
@@ -740,6 +741,8 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 	case CONN_HTTP:
 		break;
 	}
+	if (c->close_after_write)
+		return; /* an answer that ends the connection is on its way */
 	if (buf_append(&c->in, b->base, (size_t)nread)) {
 		http__conn_close(c);
 		return;
@@ -1000,6 +1003,7 @@ void http_server_free(struct http_server *srv)
 	http__routes_free(srv);
 	http__static_free(srv);
 	http__metrics_free(srv);
+	buf_free(&srv->ws_out);
 	free(srv->root_real);
 	free(srv);
 }

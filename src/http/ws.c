@@ -33,8 +33,6 @@ struct ws_conn {
 	bool closing;           /* we started the close handshake */
 };
 
-static struct buf ws_out; /* scratch for one flush; used synchronously on the loop thread */
-
 static ssize_t recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags,
 		       void *user)
 {
@@ -54,11 +52,12 @@ static ssize_t send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t 
 		       int flags, void *user)
 {
 	struct ws_conn *ws = user;
-	if (ws->conn->out_pending + ws_out.len >= WS_SOCKET_HIGH_WATER) {
+	struct buf *out = &ws->conn->srv->ws_out;
+	if (ws->conn->out_pending + out->len >= WS_SOCKET_HIGH_WATER) {
 		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
 		return -1;
 	}
-	if (buf_append(&ws_out, data, len)) {
+	if (buf_append(out, data, len)) {
 		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
 		return -1;
 	}
@@ -107,13 +106,15 @@ static void ws_flush(struct ws_conn *ws)
 	if (ws->handshaking || ws->in_recv || c->state != CONN_WS)
 		return;
 	if (wslay_event_want_write(ws->ctx)) {
-		buf_reset(&ws_out);
+		struct buf *out = &c->srv->ws_out;
+		buf_reset(out);
 		int rc = wslay_event_send(ws->ctx);
-		if (ws_out.len) {
-			uv_buf_t b = uv_buf_init(ws_out.data, (unsigned)ws_out.len);
+		if (out->len) {
+			uv_buf_t b = uv_buf_init(out->data, (unsigned)out->len);
 			int wr = http__conn_write(c, &b, 1);
-			if (ws_out.cap > 256 * 1024)
-				buf_free(&ws_out);
+			buf_reset(out);
+			if (out->cap > 256 * 1024)
+				buf_free(out);
 			if (wr < 0)
 				return;
 		}
