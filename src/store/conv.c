@@ -282,3 +282,81 @@ int store_customer_list(struct store_conn *c, int64_t tenant_id, int64_t after_i
 		(int64_t)limit);
 	return err ? err : store__all_json(st, out);
 }
+
+/* ---- one customer across channels ---- */
+
+int store_identity_remove(struct store_conn *c, int64_t tenant_id,
+                          enum store_identity_kind kind, const char *value)
+{
+	if ((int)kind < 0 || kind >= STORE_IDENTITY__COUNT || !value)
+		return -TN_ENOTFOUND;
+	int err = store__execf(c,
+		"DELETE FROM customer_identities WHERE tenant_id = ? AND kind = ? AND value = ?", "itt",
+		tenant_id, store_identity_kind_name(kind), value);
+	if (!err && store_changes(c) == 0)
+		err = -TN_ENOTFOUND;
+	return err;
+}
+
+int store_conversation_find_open(struct store_conn *c, int64_t tenant_id,
+                                 int64_t customer_id, int64_t *conv_id_out)
+{
+	struct store_stmt *st;
+	int err = store__prep(c, &st,
+		"SELECT id FROM conversations WHERE tenant_id = ? AND customer_id = ?"
+		" AND status <> 'closed' ORDER BY updated_at DESC, id DESC LIMIT 1", "ii", tenant_id,
+		customer_id);
+	return err ? err : store__one_int64(st, conv_id_out);
+}
+
+int store_conversation_list_for_customer(struct store_conn *c, int64_t tenant_id,
+                                         int64_t customer_id, int limit, json_t **out)
+{
+	if (limit < 1 || limit > 1000)
+		return -TN_EINVAL_FIELD;
+	int err = store__exists(c, "SELECT 1 FROM customers WHERE tenant_id = ? AND id = ?",
+	                        tenant_id, customer_id);
+	if (err)
+		return err;
+	struct store_stmt *st;
+	err = store__prep(c, &st,
+		"SELECT " CONV_COLS " FROM conversations WHERE tenant_id = ? AND customer_id = ?"
+		" ORDER BY updated_at DESC, id DESC LIMIT ?", "iii", tenant_id, customer_id,
+		(int64_t)limit);
+	return err ? err : store__all_json(st, out);
+}
+
+/* Tables whose customer_id moves on a merge. Constant names: never input. */
+static const char *const merge_sql[] = {
+	"UPDATE conversations SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?",
+	"UPDATE appointments SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?",
+	"UPDATE invoices SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?",
+	"UPDATE callbacks SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?",
+	"UPDATE customer_identities SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?",
+};
+
+int store_customer_merge(struct store_conn *c, int64_t tenant_id, int64_t keep_id,
+                         int64_t merge_id, int64_t now)
+{
+	if (keep_id == merge_id)
+		return -TN_EINVAL_FIELD;
+	const char *exists = "SELECT 1 FROM customers WHERE tenant_id = ? AND id = ?";
+	int err = store__exists(c, exists, tenant_id, keep_id);
+	if (err || (err = store__exists(c, exists, tenant_id, merge_id)) ||
+	    (err = store__sp_begin(c)))
+		return err;
+	err = store__execf(c,
+		"UPDATE customers SET"
+		" name = COALESCE(name, (SELECT name FROM customers WHERE tenant_id = ? AND id = ?)),"
+		" address = COALESCE(address, (SELECT address FROM customers WHERE tenant_id = ? AND id = ?)),"
+		" zip = COALESCE(zip, (SELECT zip FROM customers WHERE tenant_id = ? AND id = ?)),"
+		" notes = COALESCE(notes, (SELECT notes FROM customers WHERE tenant_id = ? AND id = ?)),"
+		" updated_at = ? WHERE tenant_id = ? AND id = ?", "iiiiiiiiiii", tenant_id, merge_id,
+		tenant_id, merge_id, tenant_id, merge_id, tenant_id, merge_id, now, tenant_id, keep_id);
+	for (size_t i = 0; i < sizeof merge_sql / sizeof merge_sql[0] && !err; i++)
+		err = store__execf(c, merge_sql[i], "iii", keep_id, tenant_id, merge_id);
+	if (!err)
+		err = store__execf(c, "DELETE FROM customers WHERE tenant_id = ? AND id = ?", "ii",
+		                   tenant_id, merge_id);
+	return store__sp_end(c, err);
+}

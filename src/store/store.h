@@ -694,4 +694,25 @@ int store_invoice_set_status(struct store_conn *c, int64_t tenant_id, int64_t in
 int store_customer_list(struct store_conn *c, int64_t tenant_id, int64_t after_id, int limit,
                         json_t **out);
 
+/* ---------------------------------------------------------------------------------
+ * Domain: one customer across channels
+ * --------------------------------------------------------------------------------- */
+
+/* Unlinks an identity (e.g. an old phone number). -TN_ENOTFOUND when the tenant has no
+ * such identity. */
+int store_identity_remove(struct store_conn *c, int64_t tenant_id,
+                          enum store_identity_kind kind, const char *value);
+/* The customer's most recently updated conversation that is not closed, so a customer
+ * who moves from chat to a call stays in one conversation. -TN_ENOTFOUND when none. */
+int store_conversation_find_open(struct store_conn *c, int64_t tenant_id,
+                                 int64_t customer_id, int64_t *conv_id_out);
+/* A customer's conversations, most recently updated first, at most limit (1..1000). */
+int store_conversation_list_for_customer(struct store_conn *c, int64_t tenant_id,
+                                         int64_t customer_id, int limit, json_t **out);
+/* Merges customer merge_id into keep_id (both this tenant's, different): identities,
+ * conversations, appointments, invoices and callbacks move to keep_id, empty fields of
+ * keep_id are filled from merge_id, and merge_id is deleted. Atomic. */
+int store_customer_merge(struct store_conn *c, int64_t tenant_id, int64_t keep_id,
+                         int64_t merge_id, int64_t now);
+
 #endif

@@ -423,12 +423,120 @@ static void test_outbox_invoices_customers(void **state)
 	json_decref(v);
 }
 
+/* ---- one customer across channels ---- */
+
+struct mfx {
+	int64_t a, b, x, y, conv_x, conv_y, conv_x2, appt, inv, cb;
+	int rc[16];
+	int n;
+};
+
+TH_JOB(job_merge_setup, mfx,
+	int err;
+	struct store_customer cx = {"Linda Smith", NULL, NULL, NULL};
+	struct store_customer cy = {NULL, "1420 Providence Rd", "28207", "gate code 12"};
+	struct store_technician t = {"Dana Whitfield", NULL, NULL, true};
+	int64_t tech = 0;
+	if ((err = store_tenant_create(c, "alpha", "Alpha", "UTC", NULL, &f->a)) ||
+	    (err = store_tenant_create(c, "bravo", "Bravo", "UTC", NULL, &f->b)) ||
+	    (err = store_customer_create(c, f->a, &cx, 10, &f->x)) ||
+	    (err = store_customer_create(c, f->a, &cy, 10, &f->y)) ||
+	    (err = store_identity_add(c, f->a, f->x, STORE_IDENTITY_PHONE, "+17045550182")) ||
+	    (err = store_identity_add(c, f->a, f->x, STORE_IDENTITY_CHAT, "visitor-9f2")) ||
+	    (err = store_identity_add(c, f->a, f->y, STORE_IDENTITY_EMAIL, "linda@example.com")) ||
+	    (err = store_conversation_create(c, f->a, f->x, "chat", 100, &f->conv_x)) ||
+	    (err = store_conversation_create(c, f->a, f->y, "email", 50, &f->conv_y)) ||
+	    (err = store_conversation_update(c, f->a, f->conv_y, STORE_CONV_CLOSED, NULL, 0, NULL,
+	                                     60)) ||
+	    (err = store_technician_create(c, f->a, &t, &tech)))
+		return err;
+	struct store_appointment ap = {f->y, tech, "drain_cleaning", "plumbing", T0, T0 + W, "J-7",
+	                               NULL, NULL};
+	struct store_callback cb = {f->y, f->conv_y, NULL, "email back", 500, NULL};
+	if ((err = store_appointment_book(c, f->a, &ap, NULL, 0, &f->appt)) ||
+	    (err = store_invoice_create(c, f->a, f->y, f->appt, "INV-7", 14900, 70, 0, &f->inv)) ||
+	    (err = store_callback_create(c, f->a, &cb, 80, &f->cb)))
+		return err;
+	return 0;)
+
+TH_JOB(job_merge, mfx,
+	R(store_customer_merge(c, f->b, f->x, f->y, 200));                          /* scoping */
+	R(store_customer_merge(c, f->a, f->x, f->x, 200));
+	R(store_identity_remove(c, f->b, STORE_IDENTITY_PHONE, "+17045550182"));    /* scoping */
+	R(store_customer_merge(c, f->a, f->x, f->y, 200));
+	R(store_customer_merge(c, f->a, f->x, f->y, 201));                          /* gone */
+	R(store_conversation_create(c, f->a, f->x, "voice", 300, &f->conv_x2));
+	R(store_identity_remove(c, f->a, STORE_IDENTITY_CHAT, "visitor-9f2"));
+	R(store_identity_remove(c, f->a, STORE_IDENTITY_CHAT, "visitor-9f2"));
+	return 0;)
+
+static void test_one_customer_across_channels(void **state)
+{
+	(void)state;
+	struct store *s = th_open(":memory:");
+	struct mfx *f = calloc(1, sizeof *f);
+	assert_non_null(f);
+	assert_int_equal(store_write_sync(s, job_merge_setup, f), 0);
+	struct store_conn *c = store_reader(s);
+	int64_t id = 0;
+	assert_int_equal(store_conversation_find_open(c, f->a, f->x, &id), 0);
+	assert_int_equal(id, f->conv_x);
+	assert_int_equal(store_conversation_find_open(c, f->a, f->y, &id), -TN_ENOTFOUND);
+	assert_int_equal(store_conversation_find_open(c, f->b, f->x, &id), -TN_ENOTFOUND);
+
+	assert_int_equal(store_write_sync(s, job_merge, f), 0);
+	const int want[] = {-TN_ENOTFOUND, -TN_EINVAL_FIELD, -TN_ENOTFOUND, 0, -TN_ENOTFOUND, 0, 0,
+	                    -TN_ENOTFOUND};
+	assert_int_equal(f->n, 8);
+	for (int i = 0; i < 8; i++)
+		if (f->rc[i] != want[i])
+			fail_msg("step %d: got %d, want %d", i, f->rc[i], want[i]);
+
+	json_t *v = NULL;
+	assert_int_equal(store_customer_get(c, f->a, f->y, &v), -TN_ENOTFOUND);
+	assert_int_equal(store_customer_get(c, f->a, f->x, &v), 0);
+	assert_string_equal(str(v, "name"), "Linda Smith");          /* kept */
+	assert_string_equal(str(v, "address"), "1420 Providence Rd"); /* filled in */
+	assert_string_equal(str(v, "notes"), "gate code 12");
+	assert_int_equal(num(v, "updated_at"), 200);
+	char *d = th_dump(json_object_get(v, "identities"));
+	assert_string_equal(d, "[{\"kind\":\"email\",\"value\":\"linda@example.com\"},"
+	                       "{\"kind\":\"phone\",\"value\":\"+17045550182\"}]");
+	free(d);
+	json_decref(v);
+	assert_int_equal(store_customer_find_by_identity(c, f->a, STORE_IDENTITY_EMAIL,
+	                                                 "linda@example.com", &id), 0);
+	assert_int_equal(id, f->x);
+	assert_int_equal(store_customer_find_by_identity(c, f->a, STORE_IDENTITY_CHAT,
+	                                                 "visitor-9f2", &id), -TN_ENOTFOUND);
+	assert_int_equal(store_conversation_list_for_customer(c, f->a, f->x, 10, &v), 0);
+	assert_int_equal(json_array_size(v), 3);
+	assert_int_equal(num(json_array_get(v, 0), "id"), f->conv_x2);  /* latest first */
+	json_decref(v);
+	assert_int_equal(store_conversation_list_for_customer(c, f->b, f->x, 10, &v),
+	                 -TN_ENOTFOUND);
+	assert_int_equal(store_conversation_find_open(c, f->a, f->x, &id), 0);
+	assert_int_equal(id, f->conv_x2);
+	assert_int_equal(store_appointment_get(c, f->a, f->appt, &v), 0);
+	assert_int_equal(num(v, "customer_id"), f->x);
+	json_decref(v);
+	assert_int_equal(store_invoice_list_for_customer(c, f->a, f->x, &v), 0);
+	assert_int_equal(json_array_size(v), 1);
+	json_decref(v);
+	assert_int_equal(store_callback_list_open(c, f->a, &v), 0);
+	assert_int_equal(num(json_array_get(v, 0), "customer_id"), f->x);
+	json_decref(v);
+	free(f);
+	store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_scheduling, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_routing_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_invoices_customers, setup, teardown),
+		cmocka_unit_test(test_one_customer_across_channels),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
