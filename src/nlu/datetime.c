@@ -767,6 +767,11 @@ static bool read_day(const struct nlu_toks *tk, size_t i, const struct now_local
 		p++;
 	}
 	int w = weekday_at(tk, p);
+	/* "this sat", "next thu": abbreviations are safe after a determiner */
+	if (w < 0 && p > j) {
+		static const char *const abbr[] = { "sun", "mon", "tue", "wed", "thu", "fri", "sat", NULL };
+		w = nlu__tok_in(tk, p, abbr);
+	}
 	if (w >= 0) {
 		int64_t d = today + (w - tw + 7) % 7;
 		/* "next Tuesday": the Tuesday of next week (weeks start on Monday) */
