@@ -232,8 +232,20 @@ static int touch_run(struct store_conn *c, void *arg)
 	return rc;
 }
 
-/* Sliding expiry, written at most every few minutes and never waited for. */
-static void session_touch(struct app *app, const struct auth_principal *p, int64_t now)
+static void session_cookie(struct app *app, struct http_request *req, const char *token,
+			   int64_t max_age)
+{
+	char cookie[256];
+	snprintf(cookie, sizeof cookie, COOKIE_NAME "=%s; Path=/; HttpOnly; SameSite=Strict; "
+		 "Max-Age=%lld%s", token, (long long)max_age,
+		 ctx_of(app)->secure_cookie ? "; Secure" : "");
+	http_set_header(req, "Set-Cookie", cookie);
+}
+
+/* Sliding expiry, written at most every few minutes and never waited for; the cookie's
+ * lifetime is renewed with it. */
+static void session_touch(struct app *app, struct http_request *req, const char *token,
+			  const struct auth_principal *p, int64_t now)
 {
 	if (now - p->session_last_seen < TOUCH_EVERY)
 		return;
@@ -245,6 +257,8 @@ static void session_touch(struct app *app, const struct auth_principal *p, int64
 	t->expires = now + AUTH_SESSION_TTL;
 	if (store_write_async(app->store, touch_run, t, NULL, NULL))
 		free(t);
+	else
+		session_cookie(app, req, token, AUTH_SESSION_TTL);
 }
 
 int api_authenticate(struct app *app, struct http_request *req, bool need_tenant,
@@ -258,6 +272,7 @@ int api_authenticate(struct app *app, struct http_request *req, bool need_tenant
 	struct store_conn *r = store_reader(app->store);
 	int64_t now = api_now(app);
 	const char *authz = http_header(req, "Authorization");
+	char token[AUTH_TOKEN_SIZE] = "";
 	int rc;
 	if (authz && *authz) {
 		if (strncasecmp(authz, "Bearer ", 7)) {
@@ -273,7 +288,6 @@ int api_authenticate(struct app *app, struct http_request *req, bool need_tenant
 			return rc;
 		}
 	} else {
-		char token[AUTH_TOKEN_SIZE];
 		const char *cookie = http_header(req, "Cookie");
 		if (!cookie || !cookie_get(cookie, COOKIE_NAME, token, sizeof token)) {
 			http_respond_error(req, 401, "unauthorized", "not signed in");
@@ -304,8 +318,8 @@ int api_authenticate(struct app *app, struct http_request *req, bool need_tenant
 		api_respond_code(req, rc, NULL);
 		return rc;
 	}
-	if (!p->via_api_key)
-		session_touch(app, p, now);
+	if (!p->via_api_key && strcmp(http_route_name(req), "auth_logout"))
+		session_touch(app, req, token, p, now);
 	return 0;
 }
 
@@ -366,15 +380,6 @@ static int session_create_run(struct store_conn *c, void *arg)
 				    l->sess.created, l->sess.expires);
 }
 
-static void session_cookie(struct app *app, struct http_request *req, const char *token,
-			   int64_t max_age)
-{
-	char cookie[256];
-	snprintf(cookie, sizeof cookie, COOKIE_NAME "=%s; Path=/; HttpOnly; SameSite=Strict; "
-		 "Max-Age=%lld%s", token, (long long)max_age,
-		 ctx_of(app)->secure_cookie ? "; Secure" : "");
-	http_set_header(req, "Set-Cookie", cookie);
-}
 
 static void session_created(int result, void *arg)
 {
