@@ -189,11 +189,11 @@ int store_changes(struct store_conn *c);
  * Domain: tenants and their configuration
  * --------------------------------------------------------------------------------- */
 
-/* Creates a tenant. slug: [a-z0-9-], 1..63; timezone an IANA name (not checked here);
+/* Creates a tenant. slug: [a-z0-9-], 1..63; tz_name an IANA name (its shape is checked, not its existence);
  * settings a JSON object or NULL ({}). *id_out (may be NULL) gets the new id.
  * 0, -TN_EINVAL_FIELD, -TN_ECONFLICT (slug taken), -TN_ESTORE. */
 int store_tenant_create(struct store_conn *c, const char *slug, const char *name,
-                        const char *timezone, const json_t *settings, int64_t *id_out);
+                        const char *tz_name, const json_t *settings, int64_t *id_out);
 /* {id, slug, name, timezone, settings, created_at}. 0 or -TN_ENOTFOUND. */
 int store_tenant_get(struct store_conn *c, int64_t tenant_id, json_t **out);
 int store_tenant_get_by_slug(struct store_conn *c, const char *slug, json_t **out);
@@ -202,7 +202,7 @@ int store_tenant_list(struct store_conn *c, json_t **out);
 /* Updates the given fields; NULL leaves a field unchanged. settings replaces the whole
  * object. 0, -TN_ENOTFOUND, -TN_EINVAL_FIELD. */
 int store_tenant_update(struct store_conn *c, int64_t tenant_id, const char *name,
-                        const char *timezone, const json_t *settings);
+                        const char *tz_name, const json_t *settings);
 
 /* Business hours: one interval per row, minutes since local midnight. */
 struct store_hours {

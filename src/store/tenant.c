@@ -31,9 +31,9 @@ static bool valid_timezone(const char *tz)
 }
 
 int store_tenant_create(struct store_conn *c, const char *slug, const char *name,
-                        const char *timezone, const json_t *settings, int64_t *id_out)
+                        const char *tz_name, const json_t *settings, int64_t *id_out)
 {
-	if (!valid_slug(slug) || !store__valid_text(name, 200) || !valid_timezone(timezone) ||
+	if (!valid_slug(slug) || !store__valid_text(name, 200) || !valid_timezone(tz_name) ||
 	    (settings && !json_is_object(settings)))
 		return -TN_EINVAL_FIELD;
 	json_t *empty = NULL;
@@ -41,7 +41,7 @@ int store_tenant_create(struct store_conn *c, const char *slug, const char *name
 		return -ENOMEM;
 	int err = store__execf(c,
 		"INSERT INTO tenants (slug, name, timezone, settings, created_at) VALUES (?, ?, ?, ?, ?)",
-		"tttji", slug, name, timezone, settings, (int64_t)time(NULL));
+		"tttji", slug, name, tz_name, settings, (int64_t)time(NULL));
 	json_decref(empty);
 	if (!err && id_out)
 		*id_out = store_last_insert_id(c);
@@ -74,15 +74,15 @@ int store_tenant_list(struct store_conn *c, json_t **out)
 }
 
 int store_tenant_update(struct store_conn *c, int64_t tenant_id, const char *name,
-                        const char *timezone, const json_t *settings)
+                        const char *tz_name, const json_t *settings)
 {
-	if ((name && !store__valid_text(name, 200)) || (timezone && !valid_timezone(timezone)) ||
+	if ((name && !store__valid_text(name, 200)) || (tz_name && !valid_timezone(tz_name)) ||
 	    (settings && !json_is_object(settings)))
 		return -TN_EINVAL_FIELD;
 	int err = store__execf(c,
 		"UPDATE tenants SET name = COALESCE(?, name), timezone = COALESCE(?, timezone),"
 		" settings = COALESCE(?, settings) WHERE id = ?",
-		"ttji", name, timezone, settings, tenant_id);
+		"ttji", name, tz_name, settings, tenant_id);
 	if (!err && store_changes(c) == 0)
 		err = -TN_ENOTFOUND;
 	return err;

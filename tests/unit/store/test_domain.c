@@ -102,6 +102,8 @@ TH_JOB(job_tenants, fx,
 	R(store_zips_set(c, f->tenant, zips, 3));
 	const char *badzips[] = {"28202", "2810"};
 	R(store_zips_set(c, f->tenant, badzips, 2));
+	R(store_tenant_update(c, f->tenant2, NULL, "not a zone!", NULL));
+	R(store_tenant_update(c, f->tenant2, NULL, "America/Denver", NULL));
 	return 0;)
 
 static void test_tenants_and_configuration(void **state)
@@ -110,11 +112,15 @@ static void test_tenants_and_configuration(void **state)
 	assert_int_equal(store_write_sync(f->s, job_tenants, f), 0);
 	const int want[] = {0, -TN_ECONFLICT, -TN_EINVAL_FIELD, -TN_EINVAL_FIELD, 0, 0,
 	                    -TN_ENOTFOUND, 0, -TN_EINVAL_FIELD, 0, -TN_ECONFLICT, -TN_EINVAL_FIELD,
-	                    0, 0, -TN_ENOTFOUND, 0, -TN_EINVAL_FIELD};
+	                    0, 0, -TN_ENOTFOUND, 0, -TN_EINVAL_FIELD, -TN_EINVAL_FIELD, 0};
 	expect(f, want, sizeof want / sizeof want[0]);
 
 	struct store_conn *c = store_reader(f->s);
 	json_t *t = NULL, *list = NULL;
+	assert_int_equal(store_tenant_get(c, f->tenant2, &t), 0);
+	assert_string_equal(str(t, "timezone"), "America/Denver");
+	assert_string_equal(str(t, "name"), "Other Co");
+	json_decref(t);
 	assert_int_equal(store_tenant_get(c, f->tenant, &t), 0);
 	assert_string_equal(str(t, "slug"), "brightline");
 	assert_string_equal(str(t, "name"), "Brightline HVAC");
