@@ -369,6 +369,8 @@ static int nlu_eval_cmd(int argc, char **argv)
 		for (size_t i = 0; i < np; i++)
 			printf("  %s -> %s: %zu\n", names[pairs[i].gold], names[pairs[i].pred],
 			       pairs[i].count);
+		if (!np)
+			printf("  (none)\n");
 		printf("\nexamples %zu\naccuracy %.4f\nmacro_f1 %.4f\noos_recall %.4f\n"
 		       "oos_precision %.4f\nexamples_per_sec %.0f\n",
 		       ds.n, acc, macro, oos_r, oos_p, eps);
