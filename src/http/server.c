@@ -720,8 +720,10 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 	if (nread == 0)
 		return;
 	if (nread < 0) {
-		if (c->state == CONN_HTTP && nread == UV_EOF && (c->active || c->out_pending)) {
-			/* half-closed: answer what was asked, then close */
+		if (c->state == CONN_HTTP && nread == UV_EOF && !c->active && c->out_pending) {
+			/* half-closed while its answer is being written: finish writing, then
+			 * close. A client gone while its request is still being handled counts as
+			 * an abort (the request is detached; see http_request_aborted). */
 			uv_read_stop(s);
 			c->reading = false;
 			c->close_after_write = true;
