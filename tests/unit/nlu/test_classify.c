@@ -8,7 +8,10 @@
 #include "helper_nlu.h"
 #include "base/err.h"
 
+#include "base/tz.h"
+
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *classify(const struct nlu_model *m, const char *text)
@@ -170,6 +173,53 @@ static void test_dataset_parse(void **state)
 	nlu_dataset_free(&ds);
 }
 
+static void test_analyze_and_json(void **state)
+{
+	(void)state;
+	struct nlu_model *m = helper_toy_model(1);
+	const struct tz *ny = NULL;
+	assert_int_equal(tz_get("America/New_York", &ny), 0);
+	int64_t now = 0;
+	assert_int_equal(tz_parse_iso("2026-07-14T09:30:00-04:00", NULL, &now), 0);
+	struct nlu_result r;
+	const char *s = "set a timer for tomorrow, call me at 704 555 0182";
+	assert_int_equal(nlu_analyze(m, s, strlen(s), now, ny, &r), 0);
+	assert_string_equal(r.intent.intent, "set_timer");
+	bool date = false, phone = false;
+	for (size_t i = 0; i < r.entities.count; i++) {
+		date |= r.entities.items[i].type == NLU_ENT_DATETIME;
+		phone |= r.entities.items[i].type == NLU_ENT_PHONE &&
+			 !strcmp(r.entities.items[i].value, "+17045550182");
+	}
+	assert_true(date);
+	assert_true(phone);
+
+	json_t *o = NULL;
+	assert_int_equal(nlu_result_to_json(&r, ny, &o), 0);
+	assert_string_equal(json_string_value(json_object_get(o, "intent")), "set_timer");
+	json_t *ranking = json_object_get(o, "ranking");
+	assert_int_equal(json_array_size(ranking), 4);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(ranking, 0), "intent")),
+			    "set_timer");
+	double c = json_real_value(json_object_get(o, "confidence"));
+	assert_true(c > 0 && c <= 1);
+	/* Rounded to 4 decimals. */
+	assert_float_equal(c * 1e4, (double)(long)(c * 1e4 + 0.5), 1e-6);
+	assert_true(json_is_array(json_object_get(o, "entities")));
+	assert_int_equal(json_array_size(json_object_get(o, "entities")), r.entities.count);
+	for (const char *k = "sentiment\0frustration\0urgency\0human_request\0evidence\0margin\0";
+	     *k; k += strlen(k) + 1)
+		if (!json_object_get(o, k))
+			fail_msg("no %s in the JSON", k);
+	json_decref(o);
+
+	/* Invalid UTF-8 leaves an empty result and an error. */
+	assert_int_equal(nlu_analyze(m, "\xff", 1, now, ny, &r), -TN_EPARSE);
+	assert_int_equal(r.entities.count, 0);
+	assert_null(r.intent.intent);
+	nlu_model_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -179,6 +229,7 @@ int main(void)
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_bad_training_input),
 		cmocka_unit_test(test_dataset_parse),
+		cmocka_unit_test(test_analyze_and_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
