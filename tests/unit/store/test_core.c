@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uv.h>
 
 static const char *const expected_tables[] = {
 	"tenants", "business_hours", "holidays", "service_zips", "services", "users",
@@ -77,6 +78,49 @@ TH_JOB(job_future, fx,
 	err = store_step(st);
 	store_stmt_finish(st);
 	return err < 0 ? err : 0;)
+
+struct opener {
+	const char *path;
+	uv_barrier_t *barrier;
+	struct store *s;
+	int rc;
+};
+
+static void opener_main(void *arg)
+{
+	struct opener *o = arg;
+	uv_barrier_wait(o->barrier);
+	o->rc = store_open(o->path, &o->s);
+}
+
+/* Two processes (here: two stores) opening one new file at once apply each migration
+ * exactly once and both end up usable. */
+static void test_concurrent_open_migrates_once(void **state)
+{
+	(void)state;
+	for (int round = 0; round < 5; round++) {
+		char *dir = th_tmpdir();
+		char *path = th_path(dir, "race.db");
+		uv_barrier_t barrier;
+		uv_barrier_init(&barrier, 2);
+		struct opener a = {path, &barrier, NULL, 1}, b = {path, &barrier, NULL, 1};
+		uv_thread_t ta, tb;
+		assert_int_equal(uv_thread_create(&ta, opener_main, &a), 0);
+		assert_int_equal(uv_thread_create(&tb, opener_main, &b), 0);
+		uv_thread_join(&ta);
+		uv_thread_join(&tb);
+		uv_barrier_destroy(&barrier);
+		assert_int_equal(a.rc, 0);
+		assert_int_equal(b.rc, 0);
+		assert_int_equal(th_scalar(store_reader(a.s), "SELECT COUNT(*) FROM schema_migrations"),
+		                 store_schema_version());
+		assert_int_equal(table_exists(store_reader(b.s), "events"), 1);
+		store_close(a.s);
+		store_close(b.s);
+		free(path);
+		th_rmdir(dir);
+	}
+}
 
 static void test_refuses_newer_database(void **state)
 {
@@ -372,6 +416,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_migrate_from_empty_and_reopen),
+		cmocka_unit_test(test_concurrent_open_migrates_once),
 		cmocka_unit_test(test_refuses_newer_database),
 		cmocka_unit_test(test_durable_across_reopen_and_settings),
 		cmocka_unit_test(test_memory_store_is_private),
