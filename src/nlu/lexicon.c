@@ -133,22 +133,26 @@ int nlu__tok_in(const struct nlu_toks *tk, size_t i, const char *const *words)
 
 size_t nlu__phrase(const struct nlu_toks *tk, size_t i, const char *phrase)
 {
-	size_t n = 0;
 	const char *p = phrase;
-	while (*p) {
-		const char *sp = strchr(p, ' ');
-		size_t wl = sp ? (size_t)(sp - p) : strlen(p);
+	size_t n = 0;
+	/* most phrases fail on their first byte: check it before anything else */
+	if (i >= tk->n || tk->t[i].low[0] != phrase[0])
+		return 0;
+	for (;;) {
 		if (i + n >= tk->n)
 			return 0;
-		const char *low = tk->t[i + n].low;
-		if (strlen(low) != wl || memcmp(low, p, wl) != 0)
+		const char *w = tk->t[i + n].low;
+		while (*p && *p != ' ' && *w == *p) {
+			p++;
+			w++;
+		}
+		if (*w != '\0' || (*p != ' ' && *p != '\0'))
 			return 0;
 		n++;
-		p += wl;
-		if (*p == ' ')
-			p++;
+		if (!*p)
+			return n;
+		p++;
 	}
-	return n;
 }
 
 size_t nlu__phrase_any(const struct nlu_toks *tk, size_t i, const char *const *phrases,
