@@ -605,6 +605,9 @@ static void find_addresses(const struct nlu_toks *tk, struct cands *c)
 			continue;
 		if (i > 0 && !t->space_before)
 			continue;
+		/* "5th street" has no house number */
+		if (i + 1 < tk->n && !tk->t[i + 1].space_before && tk->t[i + 1].kind != NLU_TOK_PUNCT)
+			continue;
 		/* street name: one to four words (ordinals like "5th" allowed) then a suffix */
 		size_t j = i + 1, words = 0, suffix = 0;
 		static const char *const dirs[] = { "n", "s", "e", "w", "north", "south", "east", "west", NULL };

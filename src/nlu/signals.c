@@ -50,18 +50,22 @@ struct phrase {
 	double weight;         /* frustration weight for frustration codes; sentiment otherwise */
 	const char *const *unless_next;   /* not when the next token is one of these */
 	const char *const *needs_after;   /* only when one of these follows within 4 tokens */
+	const char *const *unless_prev;   /* not when the previous token is one of these */
 };
 
 static const char *const detector_words[] = { "detector", "detectors", "alarm", "alarms", "detector's", NULL };
 static const char *const fire_next[] = { "alarm", "alarms", "department", "pit", "place", "code", "extinguisher", NULL };
 static const char *const alarm_going[] = { "going", "went", "goes", "beeping", "sounding", "ringing", "alarming", "keeps", "is", NULL };
 static const char *const leak_unless[] = { "detector", "test", NULL };
+/* a slow drip is a booking, not an emergency */
+static const char *const leak_minor[] = { "slow", "small", "tiny", "minor", "little", "slight", NULL };
 
-#define EV(p, c, w) { p, NLU_EV_##c, COND_NONE, w, NULL, NULL }
-#define EVU(p, c, w, u) { p, NLU_EV_##c, COND_NONE, w, u, NULL }
-#define EVN(p, c, w, n) { p, NLU_EV_##c, COND_NONE, w, NULL, n }
-#define CND(p, c) { p, -1, c, 0, NULL, NULL }
-#define SENT(p, w) { p, -1, COND_NONE, w, NULL, NULL }
+#define EV(p, c, w) { p, NLU_EV_##c, COND_NONE, w, NULL, NULL, NULL }
+#define EVU(p, c, w, u) { p, NLU_EV_##c, COND_NONE, w, u, NULL, NULL }
+#define EVN(p, c, w, n) { p, NLU_EV_##c, COND_NONE, w, NULL, n, NULL }
+#define EVP(p, c, w, u, b) { p, NLU_EV_##c, COND_NONE, w, u, NULL, b }
+#define CND(p, c) { p, -1, c, 0, NULL, NULL, NULL }
+#define SENT(p, w) { p, -1, COND_NONE, w, NULL, NULL, NULL }
 
 /* Every phrase is matched at every token, longest first; matched tokens are consumed. */
 static const struct phrase phrases[] = {
@@ -102,8 +106,9 @@ static const struct phrase phrases[] = {
 	EV("standing water", FLOODING, 0), EV("water everywhere", FLOODING, 0),
 	EV("overflowing", FLOODING, 0), EV("inundado", FLOODING, 0),
 	EV("inundación", FLOODING, 0), EV("inundacion", FLOODING, 0),
-	EVU("leaking", ACTIVE_LEAK, 0, leak_unless), EVU("leak", ACTIVE_LEAK, 0, leak_unless),
-	EV("leaks", ACTIVE_LEAK, 0), EV("fuga de agua", ACTIVE_LEAK, 0),
+	EVP("leaking", ACTIVE_LEAK, 0, leak_unless, leak_minor),
+	EVP("leak", ACTIVE_LEAK, 0, leak_unless, leak_minor),
+	EVP("leaks", ACTIVE_LEAK, 0, leak_unless, leak_minor), EV("fuga de agua", ACTIVE_LEAK, 0),
 	EV("gotea", ACTIVE_LEAK, 0),
 	EV("burst pipe", BURST_PIPE, 0), EV("pipe burst", BURST_PIPE, 0),
 	EV("pipes burst", BURST_PIPE, 0), EV("pipe broke", BURST_PIPE, 0),
@@ -410,6 +415,8 @@ int nlu_extract_signals(const char *text, size_t len, struct nlu_signals *out)
 				continue;
 			const struct phrase *p = &phrases[k];
 			if (p->unless_next && nlu__tok_in(tk, i + n, p->unless_next) >= 0)
+				continue;
+			if (p->unless_prev && i > 0 && nlu__tok_in(tk, i - 1, p->unless_prev) >= 0)
 				continue;
 			if (p->needs_after) {
 				bool found = false;

@@ -128,6 +128,9 @@ static const struct {
 	{ "my job is stressful", NLU_ENT_JOB_NUMBER },
 	{ "the AC-DC converter", NLU_ENT_ADDRESS },
 	{ "I have 2 kids and 3 dogs", NLU_ENT_ADDRESS },
+	{ "I live on 5th street", NLU_ENT_ADDRESS },
+	{ "my account number is 123456", NLU_ENT_ZIP },
+	{ "we paid 3200 for the install", NLU_ENT_MONEY },
 };
 
 static const struct nlu_entity *find(const struct nlu_entities *e, enum nlu_entity_type t)

@@ -58,6 +58,9 @@ static const struct urgency_case urgency_cases[] = {
 	{ "can you install a fire alarm", 0, -1 },
 	{ "without any sparks or smoke", 0, -1 },
 	{ "it's 20 degrees outside, can I book a tune-up", 0, -1 },
+	{ "I have a slow leak under the sink", 0, -1 },
+	{ "my toilet is overflowing", 2, NLU_EV_FLOODING },
+	{ "the breaker keeps tripping and I smell something burning", 3, NLU_EV_BURNING_SMELL },
 };
 
 static void test_urgency(void **state)
