@@ -768,7 +768,8 @@ static bool read_day(const struct nlu_toks *tk, size_t i, const struct now_local
 	}
 	int w = weekday_at(tk, p);
 	/* "this sat", "next thu": abbreviations are safe after a determiner */
-	if (w < 0 && p > j) {
+	if (w < 0 && (p > j || (p + 3 < tk->n && tk->t[p + 1].kind == NLU_TOK_NUM &&
+				nlu__tok_is(tk, p + 2, "/") && !tk->t[p + 2].space_before))) {
 		static const char *const abbr[] = { "sun", "mon", "tue", "wed", "thu", "fri", "sat", NULL };
 		w = nlu__tok_in(tk, p, abbr);
 	}
@@ -1144,8 +1145,7 @@ void nlu__extract_datetimes(const struct nlu_toks *tk, int64_t now_utc, const st
 			size_t j = g.end;
 			/* fillers between the parts of one expression */
 			while (nlu__tok_is(tk, j, ",") || nlu__tok_is(tk, j, "on") ||
-			       nlu__tok_is(tk, j, "of") || (nlu__tok_is(tk, j, "the") &&
-							   !nlu__tok_is(tk, j + 1, "day")))
+			       nlu__tok_is(tk, j, "of"))
 				j++;
 			if (j >= tk->n || !try_add(tk, j, &now, &g))
 				break;
