@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import WebSocket from 'ws';
-import { closedWithin, connect, startServer } from './lib/server.mjs';
+import { closedWithin, connect, parseResponses, startServer, waitFor } from './lib/server.mjs';
 
 describe('graceful shutdown', () => {
   it('finishes an in-flight request, closes WebSockets with 1001 and exits 0', async () => {
@@ -44,6 +44,24 @@ describe('graceful shutdown', () => {
     assert.match(text, /Connection: close/);
     assert.match(text, /"not ready"/);
     assert.equal((await srv.exited).code, 0);
+  });
+});
+
+describe('connection limit', () => {
+  it('closes connections beyond --max-connections and counts them', async () => {
+    const srv = await startServer({ args: ['--max-connections', '3', '--keepalive-ms', '1000'] });
+    await new Promise((r) => setTimeout(r, 1300)); // the start-up probe's connection closes
+    const held = [];
+    for (let i = 0; i < 3; i++) held.push(await connect(srv.port));
+    await new Promise((r) => setTimeout(r, 50));
+    const extra = await connect(srv.port);
+    assert.equal(await closedWithin(extra, 2000), true, 'the connection over the limit is closed');
+    assert.equal(extra.received.length, 0);
+    held[0].write('GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n');
+    await waitFor(held[0], (x) => parseResponses(x.received).length === 1);
+    assert.match(parseResponses(held[0].received)[0].body, /^tandem_http_connections_rejected_total [1-9]\d*$/m);
+    for (const s of held) s.destroy();
+    assert.equal((await srv.stop()).code, 0);
   });
 });
 
