@@ -7,3 +7,6 @@ if(EXISTS ${CMAKE_SOURCE_DIR}/data/demo/brightline.json)
   tandem_embed(app tandem_demo_seed ${CMAKE_SOURCE_DIR}/data/demo/brightline.json)
   target_compile_definitions(tandem_app PRIVATE TANDEM_HAVE_DEMO_SEED)
 endif()
+# Reply templates of the AI first responder (read by src/dialog/state.c).
+tandem_embed(dialog dialog_templates_en ${CMAKE_SOURCE_DIR}/data/templates/en.json)
+tandem_embed(dialog dialog_templates_es ${CMAKE_SOURCE_DIR}/data/templates/es.json)

@@ -22,6 +22,8 @@ static const struct command commands[] = {
 	{"init", cmd_init, "create or migrate the database; --demo seeds the demo business"},
 	{"user", cmd_user, "manage user accounts (tandem user add ...)"},
 	{"nlu", cmd_nlu, "train, evaluate and run the language understanding model"},
+	{"converse", cmd_converse, "run scripted conversations with the AI (JSON Lines)"},
+	{"chat", cmd_chat, "talk to the AI in the terminal"},
 	{"version", cmd_version, "print the version"},
 };
 

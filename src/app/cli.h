@@ -7,5 +7,7 @@ int cmd_serve(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_nlu(int argc, char **argv);
+int cmd_converse(int argc, char **argv);
+int cmd_chat(int argc, char **argv);
 
 #endif
