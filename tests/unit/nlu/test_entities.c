@@ -230,6 +230,26 @@ static void test_bad_input(void **state)
 	assert_int_equal(e.count, 2);
 }
 
+static void test_unterminated_text(void **state)
+{
+	(void)state;
+	/* the text need not end with a NUL: every entity reads only inside len (the
+	 * sanitizers catch a read past the exact-size buffer) */
+	static const char src[] = "zip 28105, job 48213, $189, 704 555 0182, a@b.co, tomorrow";
+	size_t n = sizeof src - 1;
+	char *t = malloc(n);
+	assert_non_null(t);
+	memcpy(t, src, n);
+	struct nlu_entities e;
+	assert_int_equal(nlu_extract_entities(t, n, 0, NULL, &e), 0);
+	assert_int_equal(e.count, 6);
+	assert_string_equal(e.items[0].value, "28105");
+	assert_string_equal(e.items[5].text, "tomorrow");
+	struct nlu_signals s;
+	assert_int_equal(nlu_extract_signals(t, n, &s), 0);
+	free(t);
+}
+
 static void test_capacity(void **state)
 {
 	(void)state;
@@ -304,6 +324,7 @@ int main(void)
 		cmocka_unit_test(test_money_amounts),
 		cmocka_unit_test(test_mixed_message),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_unterminated_text),
 		cmocka_unit_test(test_capacity),
 		cmocka_unit_test(test_type_names),
 		cmocka_unit_test(test_json),
