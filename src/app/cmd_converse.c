@@ -434,7 +434,7 @@ int cmd_converse(int argc, char **argv)
 			fprintf(stderr, "tandem converse: %s line %d: %s\n", script, lineno, cerr);
 			status = 1;
 		} else if (as_json) {
-			char *s = json_dumps(res, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			char *s = json_dumps(res, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
 			if (s)
 				printf("%s\n", s);
 			free(s);

@@ -758,7 +758,7 @@ static void offer_slots(struct turn *t)
 	offers_text(t, list, sizeof list);
 	int wday = 0;
 	if (s->pref_start && match != SCHEDULE_MATCH_PREFERRED && day_closed(t, s->pref_start, &wday))
-		say(t, "book_offers_closed_day", (const char *const[]){"day", dialog__day_name(s, wday), "service", svc, "offers", list, NULL});
+		say(t, "book_offers_closed_day", (const char *const[]){"day", dialog__day_name(s, wday), "closed_reason", strcmp(s->lang, "es") ? "no business hours that day" : "no abrimos ese día", "service", svc, "offers", list, NULL});
 	else if (s->pref_start && match != SCHEDULE_MATCH_PREFERRED)
 		say(t, "book_offers_other_day", (const char *const[]){"service", svc, "offers", list, NULL});
 	else
@@ -792,9 +792,9 @@ static int pick_offer(struct turn *t)
 {
 	struct dialog_state *s = t->s;
 	static const char *const ord[3][8] = {
-		{"first", "1st", "1", "one", "primera", "primer", "uno", NULL},
-		{"second", "2nd", "2", "two", "segunda", "segundo", "dos", NULL},
-		{"third", "3rd", "3", "three", "tercera", "tercer", "tres", NULL}};
+		{"first", "1st", "1", "primera", "primer", "uno", NULL},
+		{"second", "2nd", "2", "segunda", "segundo", "dos", NULL},
+		{"third", "3rd", "3", "tercera", "tercer", "tres", NULL}};
 	const struct nlu_entity *dt = ent(t, NLU_ENT_DATETIME, true);
 	if (dt) {
 		for (int i = 0; i < s->n_offers; i++)
@@ -913,7 +913,9 @@ static void execute_booking(struct turn *t)
 			dialog__copy(a->zip, sizeof a->zip, s->zip);
 			dialog__copy(a->text, sizeof a->text, s->problem);
 		}
-		say(t, "book_done", (const char *const[]){"service", svc, "window", win, "tech", tech, "job", s->job_number, "price_fact", pf, NULL});
+		char first[64];
+		snprintf(first, sizeof first, "%.*s", (int)strcspn(tech, " "), tech);
+		say(t, "book_done", (const char *const[]){"service", svc, "window", win, "tech", tech, "technician_first_name", first, "address", s->address[0] ? s->address : s->zip, "job", s->job_number, "price_fact", pf, NULL});
 		set_outcome(t, DIALOG_OUTCOME_BOOKED);
 	}
 	end_flow(s);

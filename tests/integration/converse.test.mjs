@@ -1,0 +1,93 @@
+// converse.test.mjs: runs the scripted conversations in tests/conversations through the
+// real binary ('tandem converse --json') and checks what the AI did.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+
+const bin = process.env.TANDEM_BIN;
+const src = process.env.TANDEM_SOURCE_DIR;
+
+function converse(script, extra = []) {
+  const out = execFileSync(bin, ['converse', '--tenant', 'demo', '--json', '--script',
+    path.join(src, 'tests', 'conversations', script), ...extra],
+  { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const byId = {};
+  for (const line of out.split('\n').filter((l) => l.startsWith('{'))) {
+    const c = JSON.parse(line);
+    byId[c.id] = c;
+  }
+  return byId;
+}
+
+test('every first reply says it is an AI', () => {
+  const all = { ...converse('escalation.jsonl'), ...converse('info.jsonl'), ...converse('booking.jsonl') };
+  assert.ok(Object.keys(all).length >= 20);
+  for (const c of Object.values(all))
+    assert.match(c.turns[0].ai, /\b(AI|an AI|inteligencia artificial)\b/, c.id);
+});
+
+test('escalation: safety first, handoff when agents are online, callback when not', () => {
+  const c = converse('escalation.jsonl');
+  assert.equal(c.gas_smell.outcome, 'handoff');
+  assert.equal(c.gas_smell.reason, 'life_safety');
+  assert.match(c.gas_smell.turns[0].ai, /^If you smell gas, leave the house/);
+  assert.equal(c.gas_smell.handoff.priority, 'P1');
+  assert.ok(c.gas_smell.handoff.summary.includes('smell gas'));
+  assert.ok(Array.isArray(c.gas_smell.handoff.transcript));
+  assert.ok(c.gas_smell.handoff.sla_deadline);
+  assert.equal(c.flooding_2am.outcome, 'callback');
+  assert.equal(c.flooding_2am.reason, 'property_emergency');
+  assert.match(c.flooding_2am.turns[0].ai, /on-call technician/);
+  assert.equal(c.human_first.outcome, 'handoff');
+  assert.equal(c.human_first.reason, 'human_request');
+  assert.equal(c.human_first.turns[0].escalate, true);
+  assert.equal(c.dispute.outcome, 'handoff');
+  assert.ok(c.dispute.reason.includes('billing_dispute'));
+  assert.equal(c.dispute.turns[0].escalate, false);
+  assert.ok(c.complaint.reason.includes('complaint'));
+  assert.equal(c.loop.outcome, 'handoff');
+  assert.ok(/frustration|repeated_failure|low_confidence/.test(c.loop.reason), c.loop.reason);
+  assert.equal(c.human_after_hours.outcome, 'callback');
+  assert.match(c.human_after_hours.turns[0].ai, /callback/);
+});
+
+test('answers come from the business facts', () => {
+  const c = converse('info.jsonl');
+  assert.match(c.hours_open.turns[0].ai, /open now, until 6:00 PM/);
+  assert.match(c.hours_closed_sunday.turns[0].ai, /closed right now; we open again Monday/);
+  assert.match(c.area_yes.turns[0].ai, /28105 is in our service area/);
+  assert.match(c.area_no.turns[0].ai, /90210 is outside our service area/);
+  assert.match(c.pricing.turns[0].ai, /\$89/);
+  assert.match(c.services.turns[0].ai, /\$3200|\$3,200/);
+  assert.equal(c.oos.turns[0].intent, 'out_of_scope');
+  assert.match(c.bot.turns[1].ai, /an AI, not a person/);
+  for (const x of Object.values(c)) assert.notEqual(x.outcome, 'handoff', x.id);
+});
+
+test('booking, out of area, Sunday, change of mind, status, cancel, Spanish', () => {
+  const c = converse('booking.jsonl');
+  assert.equal(c.book_ac.outcome, 'booked');
+  assert.equal(c.book_ac.appointment.trade, 'hvac');
+  assert.match(c.book_ac.appointment.job, /^J-\d+$/);
+  assert.match(c.book_ac.turns[2].ai, /You're booked/);
+  assert.notEqual(c.out_of_area.outcome, 'booked');
+  assert.match(c.out_of_area.turns[1].ai, /33139 is outside our service area/);
+  assert.match(c.sunday.turns[0].ai, /closed Sunday/);
+  assert.match(c.sunday.turns[0].ai, /Monday, December 7/);
+  assert.notEqual(c.change_of_mind.outcome, 'booked');
+  assert.equal(c.change_of_mind.appointment, undefined);
+  assert.match(c.change_of_mind.turns[1].ai, /2:00-4:00 PM/); // "the second one"
+  assert.match(c.status.turns[0].ai, /on the way/);
+  assert.equal(c.cancel.outcome, 'cancelled');
+  assert.equal(c.cancel.appointment.status, 'cancelled');
+  assert.equal(c.spanish.language, 'es');
+  assert.equal(c.spanish.outcome, 'handoff');
+  assert.match(c.spanish.turns[0].ai, /inteligencia artificial/);
+});
+
+test('no agents online turns every handoff into a callback', () => {
+  const c = converse('escalation.jsonl', ['--agents-online', '0']);
+  assert.equal(c.gas_smell.outcome, 'callback');
+  assert.equal(c.human_first.outcome, 'callback');
+});
