@@ -752,6 +752,35 @@ static bool read_day(const struct nlu_toks *tk, size_t i, const struct now_local
 			return true;
 		}
 	}
+	/* "a week from today", "3 days from now", "two weeks from tomorrow" */
+	{
+		int64_t v = 0;
+		size_t k = j;
+		if (nlu__tok_is(tk, k, "a")) {
+			v = 1;
+			k++;
+		} else if ((n = nlu__number(tk, k, &v))) {
+			k += n;
+		}
+		int mult = 0;
+		if (nlu__tok_is(tk, k, "day") || nlu__tok_is(tk, k, "days"))
+			mult = 1;
+		else if (nlu__tok_is(tk, k, "week") || nlu__tok_is(tk, k, "weeks"))
+			mult = 7;
+		int base = -1;
+		if (mult && nlu__tok_is(tk, k + 1, "from")) {
+			if (nlu__tok_is(tk, k + 2, "today") || nlu__tok_is(tk, k + 2, "now"))
+				base = 0;
+			else if (nlu__tok_is(tk, k + 2, "tomorrow"))
+				base = 1;
+		}
+		if (base >= 0 && v >= 1 && v <= 60) {
+			da->kind = D_DAY;
+			da->d1 = da->d2 = today + base + v * mult;
+			da->n = k + 3 - i;
+			return true;
+		}
+	}
 	/* weekday, with "this", "next", "on", "el", "este", "el próximo" */
 	size_t p = j;
 	bool next = false;
@@ -768,8 +797,10 @@ static bool read_day(const struct nlu_toks *tk, size_t i, const struct now_local
 	}
 	int w = weekday_at(tk, p);
 	/* "this sat", "next thu": abbreviations are safe after a determiner */
+	static const char *const part_after[] = { "morning", "afternoon", "evening", "night", NULL };
 	if (w < 0 && (p > j || (p + 3 < tk->n && tk->t[p + 1].kind == NLU_TOK_NUM &&
-				nlu__tok_is(tk, p + 2, "/") && !tk->t[p + 2].space_before))) {
+				nlu__tok_is(tk, p + 2, "/") && !tk->t[p + 2].space_before) ||
+		      nlu__tok_in(tk, p + 1, part_after) >= 0)) {
 		static const char *const abbr[] = { "sun", "mon", "tue", "wed", "thu", "fri", "sat", NULL };
 		w = nlu__tok_in(tk, p, abbr);
 	}
