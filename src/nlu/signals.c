@@ -54,11 +54,16 @@ struct phrase {
 };
 
 static const char *const detector_words[] = { "detector", "detectors", "alarm", "alarms", "detector's", NULL };
-static const char *const fire_next[] = { "alarm", "alarms", "department", "pit", "place", "code", "extinguisher", NULL };
+static const char *const fire_next[] = { "alarm", "alarms", "department", "pit", "place", "code", "extinguisher", "up", NULL };
+static const char *const check_next[] = { "check", "inspection", "detector", "detectors", "test", "testing", "checks", NULL };
+static const char *const flood_next[] = { "light", "lights", "insurance", "zone", NULL };
+static const char *const agent_prev[] = { "my", "our", "insurance", "estate", "travel", NULL };
 static const char *const alarm_going[] = { "going", "went", "goes", "beeping", "sounding", "ringing", "alarming", "keeps", "is", NULL };
-static const char *const leak_unless[] = { "detector", "test", NULL };
 /* a slow drip is a booking, not an emergency */
-static const char *const leak_minor[] = { "slow", "small", "tiny", "minor", "little", "slight", NULL };
+static const char *const leak_minor[] = {
+	"slow", "small", "tiny", "minor", "little", "slight", "previous", "old", "last", "past",
+	"earlier", NULL,
+};
 
 #define EV(p, c, w) { p, NLU_EV_##c, COND_NONE, w, NULL, NULL, NULL }
 #define EVU(p, c, w, u) { p, NLU_EV_##c, COND_NONE, w, u, NULL, NULL }
@@ -72,7 +77,7 @@ static const struct phrase phrases[] = {
 	/* life safety */
 	EV("smell gas", GAS_SMELL, 0), EV("smells like gas", GAS_SMELL, 0),
 	EV("smell of gas", GAS_SMELL, 0), EV("smelling gas", GAS_SMELL, 0),
-	EV("gas smell", GAS_SMELL, 0), EV("gas leak", GAS_SMELL, 0),
+	EV("gas smell", GAS_SMELL, 0), EVU("gas leak", GAS_SMELL, 0, check_next),
 	EV("gas odor", GAS_SMELL, 0), EV("smell natural gas", GAS_SMELL, 0),
 	EV("smell rotten eggs", GAS_SMELL, 0), EV("rotten egg smell", GAS_SMELL, 0),
 	EV("smells like rotten eggs", GAS_SMELL, 0), EV("leaking gas", GAS_SMELL, 0),
@@ -102,14 +107,19 @@ static const struct phrase phrases[] = {
 	EV("flames", ELECTRICAL_FIRE, 0), EV("fuego", ELECTRICAL_FIRE, 0),
 	EV("incendio", ELECTRICAL_FIRE, 0),
 	/* property damage */
-	EV("flooding", FLOODING, 0), EV("flooded", FLOODING, 0), EV("flood", FLOODING, 0),
+	EV("flooding", FLOODING, 0), EV("flooded", FLOODING, 0),
+	EVU("flood", FLOODING, 0, flood_next),
 	EV("standing water", FLOODING, 0), EV("water everywhere", FLOODING, 0),
 	EV("overflowing", FLOODING, 0), EV("inundado", FLOODING, 0),
 	EV("inundación", FLOODING, 0), EV("inundacion", FLOODING, 0),
-	EVP("leaking", ACTIVE_LEAK, 0, leak_unless, leak_minor),
-	EVP("leak", ACTIVE_LEAK, 0, leak_unless, leak_minor),
-	EVP("leaks", ACTIVE_LEAK, 0, leak_unless, leak_minor), EV("fuga de agua", ACTIVE_LEAK, 0),
+	EVP("leaking", ACTIVE_LEAK, 0, check_next, leak_minor),
+	EVP("leak", ACTIVE_LEAK, 0, check_next, leak_minor),
+	EVP("leaks", ACTIVE_LEAK, 0, check_next, leak_minor), EV("fuga de agua", ACTIVE_LEAK, 0),
 	EV("gotea", ACTIVE_LEAK, 0),
+	/* a leak in the past: consumed so that "leak" alone does not match */
+	SENT("had a leak", 0), SENT("fixed the leak", 0), SENT("fixed a leak", 0),
+	SENT("fixed my leak", 0), SENT("repaired the leak", 0), SENT("leak was fixed", 0),
+	SENT("leak is fixed", 0), SENT("leak got fixed", 0),
 	EV("burst pipe", BURST_PIPE, 0), EV("pipe burst", BURST_PIPE, 0),
 	EV("pipes burst", BURST_PIPE, 0), EV("pipe broke", BURST_PIPE, 0),
 	EV("broken pipe", BURST_PIPE, 0), EV("busted pipe", BURST_PIPE, 0),
@@ -237,7 +247,7 @@ static const struct phrase phrases[] = {
 	EV("talk to someone", DIRECT_REQUEST, 0), EV("speak to someone", DIRECT_REQUEST, 0),
 	EV("speak with someone", DIRECT_REQUEST, 0), EV("talk to somebody", DIRECT_REQUEST, 0),
 	EV("speak to somebody", DIRECT_REQUEST, 0), EV("talk with someone", DIRECT_REQUEST, 0),
-	EV("agent", DIRECT_REQUEST, 0), EV("representative", DIRECT_REQUEST, 0),
+	EVP("agent", DIRECT_REQUEST, 0, NULL, agent_prev), EV("representative", DIRECT_REQUEST, 0),
 	EV("a rep", DIRECT_REQUEST, 0), EV("operator", DIRECT_REQUEST, 0),
 	EV("supervisor", DIRECT_REQUEST, 0), EV("manager", DIRECT_REQUEST, 0),
 	EV("transfer me", DIRECT_REQUEST, 0), EV("connect me to", DIRECT_REQUEST, 0),

@@ -59,6 +59,10 @@ static const struct urgency_case urgency_cases[] = {
 	{ "without any sparks or smoke", 0, -1 },
 	{ "it's 20 degrees outside, can I book a tune-up", 0, -1 },
 	{ "I have a slow leak under the sink", 0, -1 },
+	{ "the furnace won't fire up", 0, -1 },
+	{ "is a gas leak check included", 0, -1 },
+	{ "I had a leak last year that you fixed", 0, -1 },
+	{ "the flood light is out", 0, -1 },
 	{ "my toilet is overflowing", 2, NLU_EV_FLOODING },
 	{ "the breaker keeps tripping and I smell something burning", 3, NLU_EV_BURNING_SMELL },
 };
@@ -200,6 +204,8 @@ static void test_human_request(void **state)
 	assert_true(bot2.human_request);
 	struct nlu_signals no = sig("I don't need to talk to a person, just book me");
 	assert_false(no.human_request);
+	struct nlu_signals ins = sig("my agent at the insurance company said to call");
+	assert_false(ins.human_request);
 	struct nlu_signals none = sig("book me for Friday");
 	assert_false(none.human_request);
 }
