@@ -10,8 +10,9 @@
 #include <string.h>
 #include <utf8proc.h>
 
-/* Rewrites of one whole (case-folded) word into one or more words. Sorted by `from`
- * (strcmp order) for binary search; a unit test checks the order. */
+/* Rewrites of one whole (case-folded) word into one or more words: English, and the
+ * commonest Spanish SMS forms. Sorted by `from` (strcmp order) for binary search; a
+ * unit test checks the order. */
 static const struct nlu__rewrite rewrites[] = {
 	{"2day", "today"},
 	{"2moro", "tomorrow"},
@@ -45,6 +46,7 @@ static const struct nlu__rewrite rewrites[] = {
 	{"cuz", "because"},
 	{"didn't", "did not"},
 	{"didnt", "did not"},
+	{"dnd", "donde"},
 	{"doesn't", "does not"},
 	{"doesnt", "does not"},
 	{"doin", "doing"},
@@ -93,9 +95,13 @@ static const struct nlu__rewrite rewrites[] = {
 	{"pics", "pictures"},
 	{"pls", "please"},
 	{"plz", "please"},
+	{"porfa", "por favor"},
+	{"porq", "porque"},
 	{"ppl", "people"},
+	{"pq", "porque"},
 	{"pw", "password"},
 	{"pwd", "password"},
+	{"q", "que"},
 	{"r", "are"},
 	{"recieve", "receive"},
 	{"recieved", "received"},
@@ -153,6 +159,8 @@ static const struct nlu__rewrite rewrites[] = {
 	{"wouldn't", "would not"},
 	{"wouldnt", "would not"},
 	{"wut", "what"},
+	{"xfa", "por favor"},
+	{"xq", "porque"},
 	{"ya", "you"},
 	{"yall", "you all"},
 	{"yea", "yeah"},

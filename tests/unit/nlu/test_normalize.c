@@ -38,6 +38,8 @@ static void test_shorthand_and_contractions(void **state)
 		    "the heater is not working and the ac does not either");
 	expect_join("they've said she'll come", false, "they have said she will come");
 	expect_join("my a/c is out", false, "my ac is out");
+	expect_join("porfa, q tecnico viene xq no hay agua", false,
+		    "por favor que tecnico viene porque no hay agua");
 }
 
 static void test_fillers(void **state)
