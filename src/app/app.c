@@ -166,17 +166,19 @@ int app_run(const struct app_config *cfg)
 		free(app);
 		return 1;
 	}
+	/* The server first: it checks its own configuration (the web root) before the
+	 * database is touched. */
+	rc = http_server_new(&app->loop, &app->cfg.http, &app->http);
+	if (rc) {
+		log_error("cannot create the HTTP server: %s", tn_strerror(rc));
+		goto out;
+	}
 	rc = app_modules_open(app);
 	if (rc) {
 		log_error("start-up failed: %s", tn_strerror(rc));
 		goto out;
 	}
 	modules_open = true;
-	rc = http_server_new(&app->loop, &app->cfg.http, &app->http);
-	if (rc) {
-		log_error("cannot create the HTTP server: %s", tn_strerror(rc));
-		goto out;
-	}
 	rc = app_register_routes(app);
 	if (!rc)
 		rc = register_test_routes(app);

@@ -1,19 +1,38 @@
-/* modules.c: opening and closing the modules held in struct app (store, auth, models). */
+/* modules.c: opening and closing the modules held in struct app (store, models). */
 #include "app/app.h"
+#include "app/api.h"
+#include "base/err.h"
 #include "base/log.h"
+#include "store/store.h"
 
 int app_modules_open(struct app *app)
 {
-	/* The store is opened here (store_open(app->cfg.db_path, &app->store) and
-	 * store_attach_loop(app->store, &app->loop)) once it is wired in; models load here
-	 * too. Until then the server runs with the slots empty. */
-	(void)app;
+	const char *path = app->cfg.db_path ? app->cfg.db_path : "var/tandem.db";
+	int rc = store_open(path, &app->store);
+	if (rc) {
+		log_error("cannot open the database %s: %s", path, tn_strerror(rc));
+		return rc;
+	}
+	rc = store_attach_loop(app->store, &app->loop);
+	if (rc) {
+		log_error("cannot attach the store to the loop: %s", tn_strerror(rc));
+		store_close(app->store);
+		app->store = NULL;
+		return rc;
+	}
+	log_info("database %s open (schema version %d)", path, store_schema_version());
 	return 0;
 }
 
 void app_on_shutdown(struct app *app)
 {
-	/* No request is in flight any more: close what app_modules_open opened, in reverse. */
-	(void)app;
+	/* No request is in flight any more: finish queued writes and close the database.
+	 * The store's async handle is closed with uv_close; app_run runs the loop once more
+	 * after this so libuv can release it. */
+	api_auth_free(app);
+	if (app->store) {
+		store_close(app->store);
+		app->store = NULL;
+	}
 	log_info("modules closed");
 }
