@@ -16,7 +16,8 @@ struct ws_conn;
 /* Server settings. Start from http_config_default() and change what you need.
  * Strings are borrowed: they must outlive the server. */
 struct http_config {
-	const char *host;              /* address to bind; default "127.0.0.1" */
+	const char *host;              /* IPv4/IPv6 literal (or "localhost") to bind;
+	                                  default "127.0.0.1" */
 	int port;                      /* 0 picks a free port (see http_server_port) */
 	size_t max_header_bytes;       /* request line + headers; over -> 431. 16 KiB */
 	size_t max_body_bytes;         /* request body; over -> 413 and close. 1 MiB */

@@ -884,9 +884,10 @@ out:
 int http_server_listen(struct http_server *srv)
 {
 	struct sockaddr_storage ss;
-	int rc = uv_ip4_addr(srv->cfg.host, srv->cfg.port, (struct sockaddr_in *)&ss);
+	const char *host = strcmp(srv->cfg.host, "localhost") ? srv->cfg.host : "127.0.0.1";
+	int rc = uv_ip4_addr(host, srv->cfg.port, (struct sockaddr_in *)&ss);
 	if (rc < 0)
-		rc = uv_ip6_addr(srv->cfg.host, srv->cfg.port, (struct sockaddr_in6 *)&ss);
+		rc = uv_ip6_addr(host, srv->cfg.port, (struct sockaddr_in6 *)&ss);
 	if (rc < 0)
 		return -EINVAL;
 	if (srv->listening || srv->shutting_down)

@@ -213,7 +213,8 @@ void http__ws_closed(struct http_conn *c)
 static int ws_start_close(struct ws_conn *ws, int code, const char *reason)
 {
 	struct http_conn *c = ws->conn;
-	if (c->state != CONN_WS || ws->closing || wslay_event_get_close_sent(ws->ctx))
+	if ((c->state != CONN_WS && !ws->handshaking) || ws->closing ||
+	    wslay_event_get_close_sent(ws->ctx))
 		return -EPIPE;
 	size_t rlen = reason ? strlen(reason) : 0;
 	if (rlen > 123)
@@ -356,7 +357,7 @@ void http__ws_upgrade(struct http_request *req, struct route *r)
 		return;
 	ws->handshaking = false;
 	ws->last_rx = uv_now(srv->loop);
-	buf_free(&c->in); /* anything left is fed by the caller */
+	/* input after the handshake still in c->in is fed to the session by conn_process */
 	if (srv->cfg.ws_ping_interval_ms)
 		http__timer_set(c, TIMER_WS, srv->cfg.ws_ping_interval_ms);
 	else
@@ -369,7 +370,8 @@ void http__ws_upgrade(struct http_request *req, struct route *r)
 static int ws_send(struct ws_conn *ws, uint8_t opcode, const void *data, size_t len)
 {
 	struct http_conn *c = ws->conn;
-	if (c->state != CONN_WS || ws->closing || wslay_event_get_close_sent(ws->ctx))
+	if ((c->state != CONN_WS && !ws->handshaking) || ws->closing ||
+	    wslay_event_get_close_sent(ws->ctx))
 		return -EPIPE;
 	if (ws_output_pending(ws) > c->srv->cfg.max_output_bytes)
 		return -ENOBUFS;

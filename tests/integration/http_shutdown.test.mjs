@@ -3,6 +3,9 @@
 // and the command line refuses bad usage.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { closedWithin, connect, parseResponses, startServer, waitFor } from './lib/server.mjs';
@@ -81,7 +84,10 @@ describe('command line', () => {
     }
   });
   it('fails to start on a missing web root', () => {
-    const r = spawnSync(bin, ['serve', '--port', '0', '--web-root', '/nonexistent/dir'], { encoding: 'utf8' });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-test-'));
+    const r = spawnSync(bin, ['serve', '--port', '0', '--db', path.join(dir, 't.db'),
+      '--web-root', '/nonexistent/dir'], { encoding: 'utf8' });
+    fs.rmSync(dir, { recursive: true, force: true });
     assert.equal(r.status, 1);
     assert.match(r.stderr, /web root/);
   });

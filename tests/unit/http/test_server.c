@@ -186,6 +186,74 @@ static void test_shutdown_waits_for_held_request(void **state)
 	http_server_free(srv);
 }
 
+static int ws_open(struct ws_conn *ws, struct http_request *req, void *ctx)
+{
+	const char *who = http_query(req, "who");
+	if (!who || strcmp(who, "friend"))
+		return 401;
+	ws_set_data(ws, (void *)"friend");
+	/* a greeting queued during the handshake goes out after the 101 */
+	return ws_send_text(ws, "hi", 2);
+}
+
+static void ws_msg(struct ws_conn *ws, bool text, const void *d, size_t n, void *ctx)
+{
+	char reply[64];
+	int len = snprintf(reply, sizeof reply, "%s/%s:%.*s", (const char *)ws_data(ws),
+			   ws_param(ws, "room"), (int)n, (const char *)d);
+	ws_send_text(ws, reply, (size_t)len);
+}
+
+static const struct ws_handler ws_h = {.on_open = ws_open, .on_message = ws_msg};
+
+static void test_ws_open_refuse_and_params(void **state)
+{
+	struct http_server *srv = server();
+	assert_int_equal(http_ws_route(srv, "/ws/{room}", &ws_h, NULL), 0);
+	static const char hs[] = "Upgrade: websocket\r\nConnection: keep-alive, Upgrade\r\n"
+				 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+				 "Sec-WebSocket-Version: 13\r\n\r\n";
+	char req[512];
+	int fd = client(srv);
+	snprintf(req, sizeof req, "GET /ws/lobby?who=stranger HTTP/1.1\r\n%s", hs);
+	char *r = exchange(fd, req);
+	assert_non_null(strstr(r, "HTTP/1.1 401 "));
+	free(r);
+	close(fd);
+
+	fd = client(srv);
+	snprintf(req, sizeof req, "GET /ws/lobby?who=friend HTTP/1.1\r\n%s", hs);
+	assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+	/* a masked text frame "yo" */
+	const unsigned char frame[] = {0x81, 0x82, 1, 2, 3, 4, 'y' ^ 1, 'o' ^ 2};
+	assert_int_equal(write(fd, frame, sizeof frame), (ssize_t)sizeof frame);
+	struct buf got = BUF_INIT;
+	for (int i = 0; i < 100000; i++) {
+		uv_run(&loop, UV_RUN_NOWAIT);
+		char tmp[1024];
+		ssize_t n = recv(fd, tmp, sizeof tmp, MSG_DONTWAIT);
+		if (n > 0)
+			buf_append(&got, tmp, (size_t)n);
+		if (got.data && memmem(got.data, got.len, "friend/lobby:yo", 15))
+			break;
+	}
+	assert_non_null(got.data);
+	assert_non_null(strstr(got.data, "HTTP/1.1 101 Switching Protocols\r\n"));
+	assert_non_null(strstr(got.data, "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"));
+	const char *body = strstr(got.data, "\r\n\r\n") + 4;
+	assert_true(got.len - (size_t)(body - got.data) >= 21);
+	/* first the greeting, then the reply, both unmasked text frames */
+	assert_memory_equal(body, "\x81\x02hi", 4);
+	assert_memory_equal(body + 4, "\x81\x0f" "friend/lobby:yo", 17);
+	assert_int_equal(srv->nws, 1);
+	buf_free(&got);
+	close(fd);
+	for (int i = 0; i < 100000 && srv->nconns; i++)
+		uv_run(&loop, UV_RUN_NOWAIT);
+	assert_int_equal(srv->nws, 0);
+	finish(srv);
+}
+
 int main(void)
 {
 	uv_loop_init(&loop);
@@ -194,6 +262,7 @@ int main(void)
 		cmocka_unit_test(test_response_after_client_left),
 		cmocka_unit_test(test_handler_error_gives_500),
 		cmocka_unit_test(test_shutdown_waits_for_held_request),
+		cmocka_unit_test(test_ws_open_refuse_and_params),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	uv_run(&loop, UV_RUN_DEFAULT);
