@@ -429,6 +429,15 @@ int route_entry_restore(struct route *r, const json_t *j)
 	case ROUTE_ENTRY_OFFERED:
 		route__entry_set_state(e, ROUTE_ENTRY_OFFERED);
 		rc = get_pairs(j, "offers", offer_check, &pc);
+		/* offers are listed newest first: making them prepended each, so reverse */
+		struct route_offer *rev = NULL;
+		while (e->offers) {
+			struct route_offer *o = e->offers;
+			e->offers = o->next;
+			o->next = rev;
+			rev = o;
+		}
+		e->offers = rev;
 		break;
 	default:
 		route__entry_set_state(e, ROUTE_ENTRY_ASSIGNED);
