@@ -3,7 +3,9 @@
 #include "app/dialog_glue.h"
 #include "base/err.h"
 #include "base/jsonx.h"
+#include "base/str.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,18 +21,25 @@ int cmd_chat(int argc, char **argv)
 {
 	const char *db = "tandem.db", *slug = "demo";
 	bool show = false;
+	int64_t resume = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			printf("usage: tandem chat [--db PATH] [--tenant SLUG] [--show-nlu]\n\n"
+			printf("usage: tandem chat [--db PATH] [--tenant SLUG] [--show-nlu] [--conversation ID]\n\n"
 			       "Talks to the AI of business SLUG (default demo) in database PATH\n"
 			       "(default tandem.db; create it with 'tandem init --demo'). Each line you\n"
 			       "type is a customer message; --show-nlu prints the intent, confidence,\n"
-			       "signals and escalation decision of each turn. End with Ctrl-D.\n");
+			       "signals and escalation decision of each turn. --conversation ID\n"
+			       "continues a stored conversation where it stopped. End with Ctrl-D.\n");
 			return 0;
 		} else if (!strcmp(argv[i], "--show-nlu")) {
 			show = true;
 		} else if (i + 1 < argc && !strcmp(argv[i], "--db")) {
 			db = argv[++i];
+		} else if (i + 1 < argc && !strcmp(argv[i], "--conversation")) {
+			if (str_to_i64(argv[++i], 1, INT64_MAX, &resume)) {
+				fprintf(stderr, "tandem chat: --conversation needs a conversation id\n");
+				return 2;
+			}
 		} else if (i + 1 < argc && !strcmp(argv[i], "--tenant")) {
 			slug = argv[++i];
 		} else {
@@ -54,7 +63,16 @@ int cmd_chat(int argc, char **argv)
 	json_decref(tenant);
 	char err[256];
 	struct nlu_model *m = NULL;
-	if (nlu_model_builtin(&m, err, sizeof err) || store_write_sync(st, chat_create, ids)) {
+	json_t *conv = NULL;
+	err[0] = '\0';
+	if (resume) {
+		ids[1] = resume;
+		if (store_conversation_get(store_reader(st), ids[0], resume, &conv))
+			snprintf(err, sizeof err, "no conversation %lld for '%s'", (long long)resume, slug);
+		json_decref(conv);
+	}
+	if (err[0] || nlu_model_builtin(&m, err, sizeof err) ||
+	    (!resume && store_write_sync(st, chat_create, ids))) {
 		fprintf(stderr, "tandem chat: cannot start: %s\n", err);
 		nlu_model_free(m);
 		store_close(st);

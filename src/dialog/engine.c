@@ -390,8 +390,7 @@ static void answer_hours(struct turn *t)
 		const struct schedule_day *d = &b->hours[order[i]];
 		const char *name = dialog__day_name(t->s, order[i]);
 		if (!d->n)
-			used += (size_t)snprintf(week + used, sizeof week - used, "%s%s %s", used ? ", " : "",
-						 name, strcmp(t->s->lang, "es") ? "closed" : "cerrado");
+			continue;
 		else
 			used += (size_t)snprintf(week + used, sizeof week - used, "%s%s %d:%02d-%d:%02d",
 						 used ? ", " : "", name, d->range[0].start / 60,
@@ -1529,6 +1528,37 @@ static void answer_asides(struct turn *t, const char *main_intent)
 	}
 }
 
+/* When the message is an information question but one of its sentences asks for a
+ * flow (book, reschedule, cancel, status), the flow is the main request. */
+static const char *flow_clause(struct turn *t, const char *in, double *conf)
+{
+	static const char *const info[] = {"hours", "service_area", "pricing", "services_offered", NULL};
+	static const char *const flows[] = {"book_service", "reschedule", "cancel_appointment",
+					    "appointment_status", NULL};
+	bool is_info = false;
+	for (int i = 0; info[i]; i++)
+		is_info |= is(in, info[i]);
+	if (!is_info)
+		return in;
+	const char *p = t->text, *end = t->text + t->len;
+	while (p < end) {
+		const char *q = p;
+		while (q < end && *q != '.' && *q != '?' && *q != '!' && *q != ';')
+			q++;
+		if (q > p && (size_t)(q - p) < t->len) {
+			struct nlu_prediction pr;
+			if (!nlu_classify(t->env->model, p, (size_t)(q - p), NULL, &pr) && pr.confidence >= 0.7)
+				for (int i = 0; flows[i]; i++)
+					if (!strcmp(pr.intent, flows[i])) {
+						*conf = pr.confidence;
+						return flows[i];
+					}
+		}
+		p = q + 1;
+	}
+	return in;
+}
+
 /* ---------------------------------------------------------------- the turn */
 
 static void dispatch(struct turn *t, const char *in, double conf)
@@ -1705,9 +1735,11 @@ int dialog_turn(const struct dialog_env *env, struct dialog_state *state, const 
 		if (s.await != DIALOG_AWAIT_NONE)
 			reprompt(&t);
 	} else {
-		dispatch(&t, in, conf);
-		if (!t.failed && !s.escalated)
-			answer_asides(&t, in);
+		/* several requests in one message: answer the questions first, then start
+		 * the flow one of the sentences asks for */
+		const char *main_in = flow_clause(&t, in, &conf);
+		answer_asides(&t, main_in);
+		dispatch(&t, main_in, conf);
 	}
 
 	if (t.failed || (!t.served && !t.understood))

@@ -119,6 +119,22 @@ static const char *computed_value(const struct dialog_env *env, const struct dia
 			return env->customer->phone;
 		return strcmp(s->lang, "es") ? "the number you give us" : "el número que nos indique";
 	}
+	if (NAMED("business_phone"))
+		return env->business_phone ? env->business_phone : "";
+	if (NAMED("portal_url"))
+		return env->portal_url ? env->portal_url : "";
+	if (NAMED("closed_summary")) {
+		size_t used = 0;
+		buf[0] = '\0';
+		for (int d = 0; d < 7 && used + 20 < n; d++)
+			if (!env->cal->business->hours[d].n)
+				used += (size_t)snprintf(buf + used, n - used, "%s%s", used ? ", " : "",
+							 dialog__day_name(s, d));
+		if (env->cal->business->n_holidays && used + 24 < n)
+			snprintf(buf + used, n - used, "%s%s", used ? (strcmp(s->lang, "es") ? " and on holidays" : " y en días festivos") : "",
+				 used ? "" : (strcmp(s->lang, "es") ? "on holidays" : "en días festivos"));
+		return buf;
+	}
 	if (NAMED("horizon_days"))
 		return "30";
 	if (NAMED("requested_time"))

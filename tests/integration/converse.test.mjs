@@ -4,6 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
+import fs from 'node:fs';
+import os from 'node:os';
 
 const bin = process.env.TANDEM_BIN;
 const src = process.env.TANDEM_SOURCE_DIR;
@@ -90,4 +92,42 @@ test('no agents online turns every handoff into a callback', () => {
   const c = converse('escalation.jsonl', ['--agents-online', '0']);
   assert.equal(c.gas_smell.outcome, 'callback');
   assert.equal(c.human_first.outcome, 'callback');
+});
+
+test('reschedule, status with invoice, password reset, contact change, two requests at once', () => {
+  const c = converse('account.jsonl');
+  assert.equal(c.reschedule.outcome, 'rescheduled');
+  assert.equal(c.reschedule.appointment.job, 'J-48215');
+  assert.match(c.reschedule.appointment.start, /^2026-12-07T08:00:00-05:00$/);
+  assert.match(c.status_completed.turns[0].ai, /J-48100.*completed/);
+  assert.match(c.status_completed.turns[1].ai, /INV-48100 for \$149 is still open/);
+  assert.match(c.reset_known.turns[0].ai, /a\*\*\*@example\.com/);
+  assert.doesNotMatch(c.reset_known.turns[0].ai, /ann@example\.com/);
+  assert.match(c.reset_unknown.turns[1].ai, /If that matches an account/);
+  assert.match(c.update_contact.turns[1].ai, /\+17045550199/);
+  assert.match(c.multi.turns[0].ai, /Saturday we're open/);
+  assert.match(c.multi.turns[0].ai, /openings/);
+});
+
+test('a conversation resumes after a restart, from the stored state', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-dialog-'));
+  const db = path.join(dir, 't.db');
+  try {
+    execFileSync(bin, ['init', '--db', db, '--demo'], { stdio: 'ignore' });
+    const chat = (input, extra = []) => execFileSync(bin, ['chat', '--db', db, ...extra],
+      { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'ignore'] });
+    const first = chat('I need a furnace tune-up\n12 Oak St Charlotte 28205\n');
+    const id = /Conversation (\d+)\./.exec(first)[1];
+    assert.match(first, /openings/);
+    assert.doesNotMatch(first, /You're booked/);
+    // a new process: nothing but the database carries the half-done booking
+    const second = chat('the first one\nyes\n', ['--conversation', id]);
+    assert.match(second, /To confirm: Furnace tune-up/);
+    const job = /Your job number is (J-\d+)/.exec(second);
+    assert.ok(job, second);
+    const third = chat('when is my technician coming?\n', ['--conversation', id]);
+    assert.ok(third.includes(job[1]) || /scheduled for/.test(third), third);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
