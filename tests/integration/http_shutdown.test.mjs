@@ -83,6 +83,11 @@ describe('command line', () => {
       assert.equal(r.stderr.trim().split('\n').length, 1, args.join(' '));
     }
   });
+  it('checks TANDEM_PORT like --port', () => {
+    const r = spawnSync(bin, ['serve'], { encoding: 'utf8', env: { ...process.env, TANDEM_PORT: 'eighty' } });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /bad value 'eighty' for --port/);
+  });
   it('fails to start on a missing web root', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-test-'));
     const r = spawnSync(bin, ['serve', '--port', '0', '--db', path.join(dir, 't.db'),
