@@ -78,7 +78,7 @@ static int dump_cb(const char *data, size_t n, void *ctx)
 
 int jsonx_dump(struct buf *b, const json_t *v)
 {
-	return json_dump_callback(v, dump_cb, b, JSON_COMPACT | JSON_ENCODE_ANY) ? -ENOMEM : 0;
+	return json_dump_callback(v, dump_cb, b, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15)) ? -ENOMEM : 0;
 }
 
 static json_t *field(const json_t *obj, const char *key)

@@ -20,7 +20,8 @@ int jsonx_quote(struct buf *b, const char *s, size_t n);
  * err (errlen bytes). The caller owns the result (json_decref). */
 json_t *jsonx_parse(const char *text, size_t len, bool want_object, char *err, size_t errlen);
 
-/* Serialises v compactly into b. 0 or -ENOMEM. */
+/* Serialises v compactly into b (reals with 15 significant digits, so 0.6 stays "0.6").
+ * 0 or -ENOMEM. */
 int jsonx_dump(struct buf *b, const json_t *v);
 
 /* Field access on an object. Each returns 0 when present and of the right type,

@@ -144,6 +144,12 @@ static void test_dump(void **state)
 	assert_int_equal(jsonx_dump(&b, s), 0);
 	assert_string_equal(b.data, "\"bare\"");
 	json_decref(s);
+	/* reals are written as people read them, not with binary noise */
+	buf_reset(&b);
+	json_t *r = json_pack("[f, f]", 0.6, 0.45);
+	assert_int_equal(jsonx_dump(&b, r), 0);
+	assert_string_equal(b.data, "[0.6,0.45]");
+	json_decref(r);
 	json_decref(v);
 	buf_free(&b);
 }
