@@ -285,6 +285,12 @@ int route_queue_restore(struct route *r, const json_t *j)
 	return 0;
 }
 
+static int rr_check(void *ctx, int64_t queue_id, int64_t last)
+{
+	(void)ctx;
+	return queue_id > 0 && last >= 0 ? 0 : -TN_EPARSE;
+}
+
 static int rr_pair(void *ctx, int64_t queue_id, int64_t last)
 {
 	return route__rr_set(ctx, queue_id, last);
@@ -324,8 +330,11 @@ int route_agent_restore(struct route *r, const json_t *j)
 			return -TN_EPARSE;
 		c.levels[s] = (int)json_integer_value(v);
 	}
+	int rc = get_pairs(j, "rr", rr_check, NULL);
+	if (rc < 0)
+		return rc;
 	struct route_agent *a;
-	int rc = route__agent_make(r, &c, seq, &a);
+	rc = route__agent_make(r, &c, seq, &a);
 	if (rc < 0)
 		return rc;
 	a->status = status;

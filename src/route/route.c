@@ -1170,6 +1170,24 @@ int route_estimated_wait(const struct route *r, int64_t entry_id, int64_t now, i
 	return 0;
 }
 
+int route_queue_estimated_wait(const struct route *r, int64_t queue_id, enum route_priority p,
+                               int64_t *out)
+{
+	if (!r || !out || (unsigned)p >= ROUTE_PRIORITY_COUNT)
+		return -EINVAL;
+	const struct route_queue *q = route__map_get(&r->queues, queue_id);
+	if (!q)
+		return -TN_ENOTFOUND;
+	int staffed = q->tenant->staffed;
+	if (staffed <= 0)
+		return -EAGAIN;
+	int64_t pos = 1;
+	for (int c = 0; c <= (int)p; c++)
+		pos += (int64_t)route__tree_size(q->order[c]);
+	*out = (pos + staffed - 1) / staffed * q->handle_ms;
+	return 0;
+}
+
 int route_entry_get(const struct route *r, int64_t entry_id, struct route_entry_info *out)
 {
 	const struct route_entry *e = r ? route__map_get(&r->entries, entry_id) : NULL;

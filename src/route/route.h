@@ -334,6 +334,13 @@ int route_position(const struct route *r, int64_t entry_id, int64_t *out);
  * (no honest estimate), -TN_ENOTFOUND. */
 int route_estimated_wait(const struct route *r, int64_t entry_id, int64_t now, int64_t *out);
 
+/* The wait a new entry of class p would face in the queue now, by the same rule as
+ * route_estimated_wait() (it would stand behind every waiting entry of its class and
+ * the more urgent ones): for telling a customer before they join, or for a callback
+ * time the current staffing can keep. -EINVAL, -TN_ENOTFOUND, -EAGAIN (nobody staffed). */
+int route_queue_estimated_wait(const struct route *r, int64_t queue_id, enum route_priority p,
+                               int64_t *out);
+
 /* ---- inspection ---- */
 
 struct route_entry_info {

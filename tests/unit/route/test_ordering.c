@@ -129,6 +129,13 @@ static void estimated_wait(void **state)
 	assert_int_equal(v, 0); /* being offered */
 	assert_int_equal(route_estimated_wait(r, 2, T0 + 100 * SEC, &v), 0);
 	assert_int_equal(v, 260 * SEC);
+	/* a newcomer: P3 behind the four waiting (position 5), P1 at the front */
+	assert_int_equal(route_queue_estimated_wait(r, 1, ROUTE_P3, &v), 0);
+	assert_int_equal(v, 3 * 260 * SEC);
+	assert_int_equal(route_queue_estimated_wait(r, 1, ROUTE_P1, &v), 0);
+	assert_int_equal(v, 260 * SEC);
+	assert_int_equal(route_queue_estimated_wait(r, 9, ROUTE_P1, &v), -TN_ENOTFOUND);
+	assert_int_equal(route_queue_estimated_wait(r, 1, ROUTE_PRIORITY_COUNT, &v), -EINVAL);
 	/* one agent goes on break: the rest queue behind one agent */
 	assert_int_equal(route_agent_set_status(r, 2, ROUTE_STATUS_BREAK, T0 + 101 * SEC), 0);
 	assert_int_equal(route_estimated_wait(r, 5, T0 + 101 * SEC, &v), 0);
