@@ -34,6 +34,7 @@ struct setup_job {
 	const struct schedule_business *biz;
 	const json_t *techs;
 	int64_t customer_id;
+	bool linked;
 	char err[200];
 };
 
@@ -91,8 +92,11 @@ static int setup_run(struct store_conn *c, void *arg)
 	const json_t *cust = json_object_get(j->conv, "customer");
 	const json_t *setup = json_object_get(j->conv, "setup");
 	int rc;
-	if (!cust || json_is_false(json_object_get(cust, "known")))
+	if (!cust)
 		return 0;
+	/* a customer on file who writes from an identity the business does not know yet
+	 * ("known": false) is created but not linked to the conversation */
+	j->linked = !json_is_false(json_object_get(cust, "known"));
 	const char *addr = json_string_value(json_object_get(setup, "address"));
 	char zip[8];
 	struct store_customer cu = {.name = json_string_value(json_object_get(cust, "name")),
@@ -257,7 +261,8 @@ static json_t *run_conversation(const json_t *seed, const struct nlu_model *m, c
 		goto out;
 	}
 	const char *channel = json_string_value(json_object_get(conv, "channel"));
-	struct conv_job cj = {.tenant_id = tenant_id, .customer_id = sj.customer_id, .now = now,
+	struct conv_job cj = {.tenant_id = tenant_id, .customer_id = sj.linked ? sj.customer_id : 0,
+			      .now = now,
 			      .channel = channel ? channel : "chat"};
 	if ((rc = store_write_sync(st, conv_create, &cj))) {
 		snprintf(err, errlen, "cannot create the conversation: %s", tn_strerror(rc));

@@ -23,7 +23,22 @@ struct turn_job {
 	json_t *effects;       /* filled by the job */
 	int64_t now;
 	bool escalated_to_person;
+	bool link_customer;    /* the customer was identified this turn: link them */
+	const json_t *channels; /* the conversation's channels (borrowed) */
 };
+
+/* Completes a packet with what only the store knows: the conversation and transcript. */
+static void packet_complete(struct turn_job *j, json_t *packet, json_t *transcript)
+{
+	json_t *ch = json_deep_copy(j->channels);
+	if (!ch)
+		ch = json_array();
+	if (json_array_size(ch) == 0 && j->channel)
+		json_array_append_new(ch, json_string(j->channel));
+	json_object_set_new(packet, "conversation",
+			    json_pack("{s:I,s:o}", "id", (json_int_t)j->conv_id, "channels", ch));
+	json_object_set(packet, "transcript", transcript);
+}
 
 static int exec_sql(struct store_conn *c, const char *sql, const char *types, ...)
 {
@@ -180,7 +195,7 @@ static int do_action(struct store_conn *c, struct turn_job *j, struct dialog_act
 	}
 	case DIALOG_ACT_CALLBACK:
 		if (a->packet)
-			json_object_set(a->packet, "transcript", transcript);
+			packet_complete(j, a->packet, transcript);
 		if ((rc = exec_sql(c,
 				   "INSERT INTO callbacks (tenant_id, customer_id, conversation_id, phone, "
 				   "reason, promised_at, notes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -200,7 +215,7 @@ static int do_action(struct store_conn *c, struct turn_job *j, struct dialog_act
 	case DIALOG_ACT_HANDOFF: {
 		json_t *reasons = json_object_get(a->packet, "reasons");
 		const char *pr = json_string_value(json_object_get(a->packet, "priority"));
-		json_object_set(a->packet, "transcript", transcript);
+		packet_complete(j, a->packet, transcript);
 		if ((rc = exec_sql(c,
 				   "INSERT INTO handoffs (tenant_id, conversation_id, priority, reasons, "
 				   "packet, created_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -222,6 +237,45 @@ static int do_action(struct store_conn *c, struct turn_job *j, struct dialog_act
 	return 0;
 }
 
+/* Whether the engine waits for something that identifies the customer's appointment. */
+static bool needs_identity(const struct dialog_state *s)
+{
+	return s->await == DIALOG_AWAIT_JOB;
+}
+
+/* Finds the customer a job number, phone or email in text belongs to (0: none). Used only
+ * to find an appointment: the engine reveals an account's details to whoever can name
+ * its job number or phone on file, as a phone agent would, and never for account
+ * changes (those need the channel identity). */
+static int64_t identify(struct store_conn *c, int64_t tenant_id, const char *text, int64_t now,
+			const struct tz *zone)
+{
+	struct nlu_entities ents;
+	int64_t id = 0;
+	if (nlu_extract_entities(text, strlen(text), now, zone, &ents))
+		return 0;
+	for (size_t i = 0; i < ents.count && !id; i++) {
+		const struct nlu_entity *e = &ents.items[i];
+		if (e->type == NLU_ENT_PHONE || e->type == NLU_ENT_EMAIL) {
+			if (store_customer_find_by_identity(c, tenant_id, e->type == NLU_ENT_PHONE
+							    ? STORE_IDENTITY_PHONE : STORE_IDENTITY_EMAIL,
+							    e->value, &id))
+				id = 0;
+		} else if (e->type == NLU_ENT_JOB_NUMBER) {
+			struct store_stmt *st;
+			if (store_prepare(c, "SELECT customer_id FROM appointments WHERE tenant_id = ? "
+					     "AND job_number = ?", &st))
+				continue;
+			store_bind_int64(st, 1, tenant_id);
+			store_bind_text(st, 2, e->value, -1);
+			if (store_step(st) == STORE_ROW)
+				id = store_col_int64(st, 0);
+			store_stmt_finish(st);
+		}
+	}
+	return id;
+}
+
 static int turn_job_run(struct store_conn *c, void *arg)
 {
 	struct turn_job *j = arg;
@@ -233,6 +287,10 @@ static int turn_job_run(struct store_conn *c, void *arg)
 				   .text = o->reply.data ? o->reply.data : ""};
 	if ((rc = store_message_append(c, j->tenant_id, j->conv_id, &cm, j->now, NULL)) < 0 ||
 	    (rc = store_message_append(c, j->tenant_id, j->conv_id, &am, j->now, NULL)) < 0)
+		return rc;
+	if (j->link_customer &&
+	    (rc = exec_sql(c, "UPDATE conversations SET customer_id = ? WHERE tenant_id = ? AND id = ?",
+			   "iii", j->customer_id, j->tenant_id, j->conv_id)))
 		return rc;
 	json_t *msgs = NULL;
 	if ((rc = store_message_list(c, j->tenant_id, j->conv_id, 0, 10000, &msgs)))
@@ -276,6 +334,11 @@ int dialog_session_turn(struct store *st, const struct nlu_model *m, int64_t ten
 		json_decref(conv);
 		return rc;
 	}
+	bool identified = false;
+	if (!customer_id && needs_identity(&state)) {
+		customer_id = identify(rd, tenant_id, text, now, t.biz.zone);
+		identified = customer_id != 0;
+	}
 	if ((rc = dialog_customer_load(rd, tenant_id, customer_id, &cf))) {
 		dialog_tenant_free(&t);
 		json_decref(conv);
@@ -304,7 +367,8 @@ int dialog_session_turn(struct store *st, const struct nlu_model *m, int64_t ten
 		goto out;
 	struct turn_job j = {.tenant_id = tenant_id, .conv_id = conv_id, .customer_id = customer_id,
 			     .channel = env.channel, .text = text, .zone = t.biz.zone, .biz = &t.biz,
-			     .out = out, .now = now};
+			     .out = out, .now = now, .link_customer = identified,
+			     .channels = json_object_get(conv, "channels")};
 	j.effects = json_pack("{s:[]}", "outbox");
 	j.state = dialog_state_to_json(&state);
 	if (nlu_result_to_json(&out->nlu, t.biz.zone, &j.nlu) || !j.state || !j.effects) {

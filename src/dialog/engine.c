@@ -1689,8 +1689,13 @@ int dialog_turn(const struct dialog_env *env, struct dialog_state *state, const 
 		.failures_same_request = s.failures,
 	};
 	if (t.understood && !strong_other) {
-		f.intent = s.flow != DIALOG_FLOW_NONE ? dialog_flow_name(s.flow) : in;
+		f.intent = s.flow != DIALOG_FLOW_NONE ? dialog_flow_name(s.flow)
+			   : s.summary_intent[0] ? s.summary_intent : in;
 		f.confidence = 1.0;
+	} else if (is(in, "emergency") && conf < 0.5 && sg->urgency < 2) {
+		/* the classifier alone, unsure, with no emergency words: not an emergency,
+		 * just a turn it did not understand */
+		f.intent = "unknown";
 	}
 	if (s.await == DIALOG_AWAIT_PERSON && (is(in, "affirm") || has_word(&t, "yes")))
 		f.human_request = true;

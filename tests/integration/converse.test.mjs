@@ -37,6 +37,10 @@ test('escalation: safety first, handoff when agents are online, callback when no
   assert.equal(c.gas_smell.handoff.priority, 'P1');
   assert.ok(c.gas_smell.handoff.summary.includes('smell gas'));
   assert.ok(Array.isArray(c.gas_smell.handoff.transcript));
+  assert.equal(c.gas_smell.handoff.transcript[0].text, 'I smell gas in my kitchen');
+  assert.deepEqual(c.gas_smell.handoff.conversation.channels, ['chat']);
+  assert.ok(c.gas_smell.handoff.suggested_next_step.length > 0);
+  assert.equal(c.gas_smell.handoff.open_slots.length, 3);
   assert.ok(c.gas_smell.handoff.sla_deadline);
   assert.equal(c.flooding_2am.outcome, 'callback');
   assert.equal(c.flooding_2am.reason, 'property_emergency');
@@ -107,6 +111,11 @@ test('reschedule, status with invoice, password reset, contact change, two reque
   assert.match(c.update_contact.turns[1].ai, /\+17045550199/);
   assert.match(c.multi.turns[0].ai, /Saturday we're open/);
   assert.match(c.multi.turns[0].ai, /openings/);
+  // found by the phone or job number on file, no escalation on the way
+  assert.match(c.status_by_phone.turns[1].ai, /Friday, December 4, 2:00-4:00 PM with Priya Raman/);
+  assert.equal(c.status_by_phone.turns[1].escalate, false);
+  assert.equal(c.cancel_by_job.outcome, 'cancelled');
+  assert.equal(c.cancel_by_job.appointment.job, 'J-48217');
 });
 
 test('a conversation resumes after a restart, from the stored state', () => {
