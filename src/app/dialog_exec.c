@@ -194,6 +194,16 @@ static int do_action(struct store_conn *c, struct turn_job *j, struct dialog_act
 					  NULL, NULL);
 	}
 	case DIALOG_ACT_CALLBACK:
+		if (!strcmp(a->name, "set_phone")) {
+			if ((rc = exec_sql(c, "UPDATE callbacks SET phone = ? WHERE tenant_id = ? AND "
+					      "conversation_id = ? AND status = 'pending'",
+					   "sii", a->recipient, j->tenant_id, j->conv_id)))
+				return rc;
+			tz_format_iso(j->zone, a->promised_at, iso_a, sizeof iso_a);
+			json_object_set_new(j->effects, "callback",
+					    json_pack("{s:s,s:s}", "promised_at", iso_a, "phone", a->recipient));
+			return 0;
+		}
 		if (a->packet)
 			packet_complete(j, a->packet, transcript);
 		if ((rc = exec_sql(c,

@@ -303,7 +303,9 @@ const char *dialog_action_name(enum dialog_action_kind k);
  *   purpose such as "password_reset" or "oncall_page"). SEND_IF_ON_FILE: as SEND, but
  *   only when recipient is a contact on file of some customer (no account is revealed
  *   either way). UPDATE_CONTACT: channel ("phone"/"email") and recipient (the new
- *   value). CALLBACK: promised_at, recipient (phone, may be empty), text (reason).
+ *   value). CALLBACK: promised_at, recipient (phone, may be empty), text (reason),
+ *   packet (owned, may be NULL); with name "set_phone" it gives the phone number of the
+ *   callback already queued for this conversation.
  *   HANDOFF: packet. EVENT: name (the event kind, e.g. "ai_disclosed"), data. */
 struct dialog_action {
 	enum dialog_action_kind kind;

@@ -1723,6 +1723,20 @@ int dialog_turn(const struct dialog_env *env, struct dialog_state *state, const 
 
 	if (escalating) {
 		escalate(&t, e);
+	} else if (s.escalated && s.promised_at && ent(&t, NLU_ENT_PHONE, false) &&
+		   !(env->customer && env->customer->phone)) {
+		/* the number for a callback queued without one */
+		const struct nlu_entity *ph = ent(&t, NLU_ENT_PHONE, false);
+		char when[96];
+		dialog__fmt_day_time(env, &s, s.promised_at, when, sizeof when);
+		struct dialog_action *a = action(&t, DIALOG_ACT_CALLBACK);
+		if (a) {
+			dialog__copy(a->name, sizeof a->name, "set_phone");
+			dialog__copy(a->recipient, sizeof a->recipient, ph->value);
+			a->promised_at = s.promised_at;
+		}
+		say(&t, "callback.queued", (const char *const[]){"callback_phone", ph->value, "callback_time", when, NULL});
+		t.served = true;
 	} else if (s.escalated && !is(in, "goodbye")) {
 		say(&t, "already_escalated", NULL);
 		t.served = true;

@@ -54,6 +54,12 @@ test('escalation: safety first, handoff when agents are online, callback when no
   assert.ok(c.complaint.reason.includes('complaint'));
   assert.equal(c.loop.outcome, 'handoff');
   assert.ok(/frustration|repeated_failure|low_confidence/.test(c.loop.reason), c.loop.reason);
+  assert.equal(c.callback_phone.outcome, 'callback');
+  assert.match(c.callback_phone.turns[0].ai, /best number/);
+  assert.match(c.callback_phone.turns[1].ai, /\+17045550177/);
+  assert.equal(c.frustrated_loop.outcome, 'handoff');
+  assert.match(c.frustrated_loop.reason, /frustration/);
+  assert.equal(c.frustrated_loop.turns[0].escalate, false);
   assert.equal(c.human_after_hours.outcome, 'callback');
   assert.match(c.human_after_hours.turns[0].ai, /callback/);
 });
