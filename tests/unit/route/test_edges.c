@@ -266,6 +266,66 @@ static void missing_skill_overflow(void **state)
 	}
 }
 
+static void sla_waits_for_offer(void **state)
+{
+	for (int answer = 0; answer < 2; answer++) {
+		struct route *r = route_new();
+		h_queue(r, 1, 1, ROUTE_STRATEGY_LONGEST_IDLE);
+		h_agent(r, 1, 1, 0, 5, 0, T0);
+		assert_int_equal(h_enqueue(r, 1, 1, 1, ROUTE_P1, 0, V, T0), 0);
+		assert_int_equal(route_tick(r, T0 + 20 * SEC), 0);
+		assert_int_equal(h_offered_agent(r, 1), 1); /* second and last attempt */
+		route_actions_clear(r);
+		/* the P1 SLA passes while it rings: reported, but no callback yet */
+		assert_int_equal(route_tick(r, T0 + 30 * SEC), 0);
+		assert_int_equal(h_count(r, ROUTE_ACT_SLA_BREACH), 1);
+		assert_int_equal(h_count(r, ROUTE_ACT_CALLBACK_OFFER), 0);
+		assert_int_equal(h_state(r, 1), ROUTE_ENTRY_OFFERED);
+		assert_int_equal(route_next_deadline(r, T0 + 30 * SEC), T0 + 40 * SEC);
+		route_actions_clear(r);
+		if (answer) {
+			/* answered late: no callback, and counted outside the SLA */
+			assert_int_equal(route_accept(r, 1, 1, T0 + 35 * SEC), 0);
+			assert_int_equal(route_tick(r, T0 + 40 * SEC), 0);
+			assert_int_equal(h_count(r, ROUTE_ACT_CALLBACK_OFFER), 0);
+			json_t *snap;
+			assert_int_equal(route_snapshot(r, 1, T0 + 41 * SEC, &snap), 0);
+			json_t *sla = json_object_get(json_array_get(json_object_get(snap, "queues"), 0), "sla");
+			assert_int_equal(json_integer_value(json_object_get(sla, "answered")), 1);
+			assert_int_equal(json_integer_value(json_object_get(sla, "answered_in_sla")), 0);
+			json_decref(snap);
+		} else {
+			/* the offer expires, then the deferred overflow: a callback offer */
+			assert_int_equal(route_tick(r, T0 + 40 * SEC), 0);
+			size_t n;
+			const struct route_action *a = route_actions(r, &n);
+			assert_int_equal(n, 2);
+			assert_int_equal(a[0].type, ROUTE_ACT_OFFER_EXPIRED);
+			assert_int_equal(a[1].type, ROUTE_ACT_CALLBACK_OFFER);
+			assert_int_equal(route_entry_get(r, 1, &(struct route_entry_info){0}), -TN_ENOTFOUND);
+			assert_int_equal(route_next_deadline(r, T0 + 40 * SEC), INT64_MAX);
+		}
+		route_free(r);
+	}
+}
+
+static void any_agent_without_language(void **state)
+{
+	struct route *r = route_new();
+	struct route_queue_config q = h_queue_config(1, 1, ROUTE_STRATEGY_LONGEST_IDLE);
+	q.overflow = ROUTE_OVERFLOW_ANY_AGENT;
+	q.skills = SK(ELECTRICAL);
+	assert_int_equal(route_queue_add(r, &q), 0);
+	h_agent(r, 1, 1, SK(HVAC), 5, 0, T0);
+	/* the queue needs electrical; the only agent lacks it */
+	assert_int_equal(h_enqueue(r, 1, 1, 1, ROUTE_P1, 0, V, T0), 0);
+	assert_int_equal(h_state(r, 1), ROUTE_ENTRY_WAITING);
+	assert_int_equal(route_tick(r, T0 + 30 * SEC), 0);
+	/* relaxed to any agent of the tenant */
+	assert_int_equal(h_offered_agent(r, 1), 1);
+	route_free(r);
+}
+
 static void callbacks_wait_until_due(void **state)
 {
 	struct route *r = route_new();
@@ -509,6 +569,8 @@ int main(void)
 		cmocka_unit_test(decline),
 		cmocka_unit_test(chat_capacity),
 		cmocka_unit_test(missing_skill_overflow),
+		cmocka_unit_test(sla_waits_for_offer),
+		cmocka_unit_test(any_agent_without_language),
 		cmocka_unit_test(callbacks_wait_until_due),
 		cmocka_unit_test(tenancy),
 		cmocka_unit_test(wrap_up),
