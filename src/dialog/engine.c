@@ -692,8 +692,9 @@ static void offers_text(struct turn *t, char *out, size_t n)
 	for (int i = 0; i < t->s->n_offers && used + 8 < n; i++) {
 		char w[96];
 		dialog__fmt_window(t->env, t->s, t->s->offers[i].start, t->s->offers[i].end, w, sizeof w);
-		used += (size_t)snprintf(out + used, n - used, "%s(%d) %s with %s", i ? ", " : "",
-					 i + 1, w, dialog__tech_name(t->env, t->s->offers[i].technician_id));
+		used += (size_t)snprintf(out + used, n - used, "%s(%d) %s %s %s", i ? ", " : "",
+					 i + 1, w, strcmp(t->s->lang, "es") ? "with" : "con",
+					 dialog__tech_name(t->env, t->s->offers[i].technician_id));
 	}
 }
 

@@ -96,6 +96,11 @@ test('booking, out of area, Sunday, change of mind, status, cancel, Spanish', ()
   assert.equal(c.spanish.language, 'es');
   assert.equal(c.spanish.outcome, 'handoff');
   assert.match(c.spanish.turns[0].ai, /inteligencia artificial/);
+  assert.equal(c.es_book.outcome, 'booked');
+  assert.equal(c.es_book.language, 'es');
+  assert.match(c.es_book.turns[0].ai, /jueves 3 de diciembre, 12:00-2:00 PM con Marcus Bell/);
+  assert.match(c.es_book.turns[2].ai, /J-\d+/);
+  assert.match(c.es_book.appointment.start, /^2026-12-03T14:00:00-05:00$/); // "la segunda"
 });
 
 test('no agents online turns every handoff into a callback', () => {
