@@ -410,27 +410,41 @@ static void entry_unwait(struct route_entry *e)
 		route__tree_remove(&q->groups[e->mask], &e->group_node);
 }
 
+/* Attempts are kept sorted by agent id: an entry rung at many agents (ring_all) still
+ * answers "how often was this agent offered it?" in O(log k). */
+static size_t attempt_find(const struct route_entry *e, int64_t agent_id)
+{
+	size_t lo = 0, hi = e->n_attempts;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (e->attempts[mid].agent_id < agent_id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static int attempts_of(const struct route_entry *e, int64_t agent_id)
 {
-	for (size_t i = 0; i < e->n_attempts; i++)
-		if (e->attempts[i].agent_id == agent_id)
-			return e->attempts[i].count;
-	return 0;
+	size_t i = attempt_find(e, agent_id);
+	return i < e->n_attempts && e->attempts[i].agent_id == agent_id ? e->attempts[i].count : 0;
 }
 
 int route__attempt_add(struct route_entry *e, int64_t agent_id, int count)
 {
-	for (size_t i = 0; i < e->n_attempts; i++)
-		if (e->attempts[i].agent_id == agent_id) {
-			e->attempts[i].count += count;
-			return 0;
-		}
+	size_t i = attempt_find(e, agent_id);
+	if (i < e->n_attempts && e->attempts[i].agent_id == agent_id) {
+		e->attempts[i].count += count;
+		return 0;
+	}
 	struct route_attempt *at = grow(e->attempts, &e->cap_attempts, e->n_attempts, sizeof *at);
 	if (!at)
 		return -ENOMEM;
 	e->attempts = at;
-	e->attempts[e->n_attempts].agent_id = agent_id;
-	e->attempts[e->n_attempts].count = count;
+	memmove(&at[i + 1], &at[i], (e->n_attempts - i) * sizeof *at);
+	at[i].agent_id = agent_id;
+	at[i].count = count;
 	e->n_attempts++;
 	return 0;
 }
