@@ -524,15 +524,24 @@ int route__offer_make(struct route *r, struct route_entry *e, struct route_agent
 static int offer(struct route *r, struct route_entry *e, struct route_agent *a, int64_t now)
 {
 	struct route_queue *q = e->queue;
+	int64_t expires = now + q->offer_timeout_ms;
+	/* allocate everything first, so running out of memory changes nothing */
+	int rc = route__offer_make(r, e, a, expires);
+	if (rc < 0)
+		return rc;
+	rc = route__attempt_add(e, a->id, 1);
+	if (rc == 0 && q->strategy == ROUTE_STRATEGY_ROUND_ROBIN)
+		rc = route__rr_set(a, q->id, q->rr_counter + 1);
+	if (rc < 0) {
+		offer_unlink(r, a->offer);
+		return rc;
+	}
+	if (q->strategy == ROUTE_STRATEGY_ROUND_ROBIN)
+		q->rr_counter++;
 	if (e->state == ROUTE_ENTRY_WAITING) {
 		entry_unwait(e);
 		route__entry_set_state(e, ROUTE_ENTRY_OFFERED);
 	}
-	int64_t expires = now + q->offer_timeout_ms;
-	if (route__offer_make(r, e, a, expires) < 0 || route__attempt_add(e, a->id, 1) < 0)
-		return -ENOMEM;
-	if (q->strategy == ROUTE_STRATEGY_ROUND_ROBIN && route__rr_set(a, q->id, ++q->rr_counter) < 0)
-		return -ENOMEM;
 	agent_leave(a);
 	route__agent_refresh(a, now);
 	emit(r, ROUTE_ACT_OFFER, e, a, expires, 0);
