@@ -1,7 +1,12 @@
 /* api_admin.c: tenant administration over /api/v1: settings, technicians, knowledge-base
  * articles, users, API keys and (platform admins) tenants. Reads use the loop thread's
  * read connection; every write goes through the store's writer and is answered only
- * after its commit. */
+ * after its commit.
+ *
+ * Collections share one shape, so they are described by a table (`resources`, at the
+ * end) and served by generic handlers: GET path (list), POST path (create), GET, PUT and
+ * DELETE path/{id}. Adding a collection is one table entry plus its own functions: the
+ * store reads, a body parser per write and the write jobs. */
 #include "app/api.h"
 #include "app/app.h"
 #include "base/err.h"
@@ -9,6 +14,39 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Checks a write's request body (op->in) and reads it into op. 0, or -TN_EINVAL_FIELD
+ * with the reason in e (or another error code). */
+typedef int admin_parse_fn(struct api_op *op, struct api_verr *e);
+/* Reads the tenant's collection (a JSON array, owned) on connection c. */
+typedef int admin_list_fn(struct store_conn *c, int64_t tenant_id, json_t **out);
+/* Reads one item (a JSON object, owned) on connection c; -TN_ENOTFOUND when absent. */
+typedef int admin_get_fn(struct store_conn *c, int64_t tenant_id, int64_t id, json_t **out);
+/* The API shape of a stored row. Consumes row; returns a new reference (NULL on ENOMEM). */
+typedef json_t *admin_shape_fn(json_t *row);
+
+/* One kind of write on a resource. A write whose run is NULL is not offered. */
+struct admin_write {
+	const char *verb;           /* the route name is "<resource name>_<verb>" */
+	admin_parse_fn *parse;      /* NULL: the request has no body */
+	api_op_fn *run;             /* the job on the writer thread */
+	int (*submit)(struct api_op *op);  /* queues the parsed op; NULL: api_op_submit */
+	int status;                 /* the success status (200, 201, 204) */
+};
+
+/* A collection of the administration API. */
+struct admin_resource {
+	const char *name;           /* route names: name_list, name_get, name_<verb> */
+	const char *path;           /* the collection; an item is path/{id} */
+	const char *key;            /* the list's wrapper key: {"<key>": [...]} */
+	enum auth_perm read, write;
+	admin_list_fn *list;        /* GET path; NULL: not offered */
+	admin_get_fn *get;          /* GET path/{id}; NULL: not offered */
+	admin_shape_fn *shape;      /* applied to listed and got rows; NULL: rows as stored */
+	struct admin_write create;  /* POST path */
+	struct admin_write put;     /* PUT path/{id} (id > 0 in op->id) */
+	struct admin_write del;     /* DELETE path/{id} */
+};
 
 /* Responds to a read: the document or the error. Consumes v. */
 static int respond_read(struct http_request *req, int rc, json_t *v)
@@ -19,6 +57,126 @@ static int respond_read(struct http_request *req, int rc, json_t *v)
 		http_respond_json(req, 200, v);
 	json_decref(v);
 	return 0;
+}
+
+/* The common tail of every write, after the permission check: reads the body (when the
+ * write has a parser), makes the op for item id (0: none), parses, and queues it. Any
+ * failure has been answered. Always returns 0. */
+static int write_start(struct app *app, struct http_request *req,
+		       const struct auth_principal *p, const struct admin_write *w, int64_t id)
+{
+	json_t *in = NULL;
+	if (w->parse && !(in = api_body_json(req)))
+		return 0;
+	struct api_op *op = api_op_new(app, req, p, w->run, w->status);
+	if (!op) {
+		json_decref(in);
+		return 0;
+	}
+	op->in = in;
+	op->id = id;
+	if (w->parse) {
+		struct api_verr e = {{0}};
+		int rc = w->parse(op, &e);
+		if (rc) {
+			api_respond_code(req, rc, e.msg);
+			api_op_free(op);
+			return 0;
+		}
+	}
+	return w->submit ? w->submit(op) : api_op_submit(op);
+}
+
+/* The first key of object in that is not in known (NULL-terminated), or NULL. */
+static const char *unknown_key(json_t *in, const char *const *known)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach(in, key, v) {
+		size_t i = 0;
+		while (known[i] && strcmp(known[i], key))
+			i++;
+		if (!known[i])
+			return key;
+	}
+	return NULL;
+}
+
+/* ---- the generic handlers ------------------------------------------------------- */
+
+/* What a collection's routes are registered with. One app per process (as for the auth
+ * context), so the routes live in this file's table; the names are built once here
+ * because the router borrows them. */
+struct admin_route {
+	struct app *app;
+	const struct admin_resource *res;
+	char names[5][48];  /* list, get, create, put, delete */
+};
+
+static int h_list(struct http_request *req, void *arg)
+{
+	const struct admin_route *rt = arg;
+	const struct admin_resource *res = rt->res;
+	struct auth_principal p;
+	if (api_require(rt->app, req, res->read, &p))
+		return 0;
+	json_t *list = NULL;
+	int rc = res->list(store_reader(rt->app->store), p.tenant_id, &list);
+	if (rc) {
+		json_decref(list);
+		return respond_read(req, rc, NULL);
+	}
+	if (res->shape) {
+		size_t i;
+		json_t *row;
+		json_array_foreach(list, i, row)
+			json_array_set_new(list, i, res->shape(json_incref(row)));
+	}
+	return respond_read(req, 0, json_pack("{so}", res->key, list));
+}
+
+static int h_get(struct http_request *req, void *arg)
+{
+	const struct admin_route *rt = arg;
+	const struct admin_resource *res = rt->res;
+	struct auth_principal p;
+	int64_t id;
+	if (api_require(rt->app, req, res->read, &p) || api_param_id(req, "id", &id))
+		return 0;
+	json_t *v = NULL;
+	int rc = res->get(store_reader(rt->app->store), p.tenant_id, id, &v);
+	if (!rc && res->shape)
+		v = res->shape(v);
+	return respond_read(req, rc, v);
+}
+
+/* A write on the collection (item false) or on path/{id} (item true). */
+static int write_on(struct http_request *req, const struct admin_route *rt,
+		    const struct admin_write *w, bool item)
+{
+	struct auth_principal p;
+	int64_t id = 0;
+	if (api_require(rt->app, req, rt->res->write, &p) || (item && api_param_id(req, "id", &id)))
+		return 0;
+	return write_start(rt->app, req, &p, w, id);
+}
+
+static int h_create(struct http_request *req, void *arg)
+{
+	const struct admin_route *rt = arg;
+	return write_on(req, rt, &rt->res->create, false);
+}
+
+static int h_put(struct http_request *req, void *arg)
+{
+	const struct admin_route *rt = arg;
+	return write_on(req, rt, &rt->res->put, true);
+}
+
+static int h_delete(struct http_request *req, void *arg)
+{
+	const struct admin_route *rt = arg;
+	return write_on(req, rt, &rt->res->del, true);
 }
 
 /* ---- settings --------------------------------------------------------------------- */
@@ -40,6 +198,7 @@ static int h_settings_get(struct http_request *req, void *arg)
 	return respond_read(req, rc, doc);
 }
 
+/* op->n1: replace (PUT) rather than change (PATCH). */
 static int settings_run(struct store_conn *c, struct api_op *op)
 {
 	int rc = tenant_config_apply(c, op->p.tenant_id, &op->cfg, op->n1 != 0);
@@ -48,39 +207,36 @@ static int settings_run(struct store_conn *c, struct api_op *op)
 	return tenant_config_load(c, op->p.tenant_id, &op->result);
 }
 
-static int settings_write(struct http_request *req, struct app *app, bool replace)
+static int settings_put_parse(struct api_op *op, struct api_verr *e)
+{
+	op->n1 = 1;
+	return tenant_config_parse(op->in, true, NULL, &op->cfg, e);
+}
+
+static int settings_patch_parse(struct api_op *op, struct api_verr *e)
+{
+	return tenant_config_parse(op->in, false, NULL, &op->cfg, e);
+}
+
+static int settings_write(struct http_request *req, struct app *app, const struct admin_write *w)
 {
 	struct auth_principal p;
 	if (api_require(app, req, AUTH_PERM_SETTINGS_WRITE, &p))
 		return 0;
-	json_t *in = api_body_json(req);
-	if (!in)
-		return 0;
-	struct api_op *op = api_op_new(app, req, &p, settings_run, 200);
-	if (!op) {
-		json_decref(in);
-		return 0;
-	}
-	op->in = in;
-	op->n1 = replace;
-	struct api_verr e;
-	int rc = tenant_config_parse(in, replace, NULL, &op->cfg, &e);
-	if (rc) {
-		api_respond_code(req, rc, e.msg);
-		api_op_free(op);
-		return 0;
-	}
-	return api_op_submit(op);
+	return write_start(app, req, &p, w, 0);
 }
 
 static int h_settings_put(struct http_request *req, void *arg)
 {
-	return settings_write(req, arg, true);
+	static const struct admin_write put = {"put", settings_put_parse, settings_run, NULL, 200};
+	return settings_write(req, arg, &put);
 }
 
 static int h_settings_patch(struct http_request *req, void *arg)
 {
-	return settings_write(req, arg, false);
+	static const struct admin_write patch = {"patch", settings_patch_parse, settings_run,
+						 NULL, 200};
+	return settings_write(req, arg, &patch);
 }
 
 /* ---- technicians -------------------------------------------------------------------- */
@@ -95,33 +251,9 @@ static json_t *tech_json(json_t *row)
 	return row;
 }
 
-static int h_tech_list(struct http_request *req, void *arg)
+static int tech_parse(struct api_op *op, struct api_verr *e)
 {
-	struct app *app = arg;
-	struct auth_principal p;
-	if (api_require(app, req, AUTH_PERM_TECHNICIANS_READ, &p))
-		return 0;
-	json_t *list = NULL;
-	int rc = store_technician_list(store_reader(app->store), p.tenant_id, &list);
-	if (!rc) {
-		size_t i;
-		json_t *t;
-		json_array_foreach(list, i, t)
-			tech_json(t);
-	}
-	return respond_read(req, rc, rc ? NULL : json_pack("{so}", "technicians", list));
-}
-
-static int h_tech_get(struct http_request *req, void *arg)
-{
-	struct app *app = arg;
-	struct auth_principal p;
-	int64_t id;
-	if (api_require(app, req, AUTH_PERM_TECHNICIANS_READ, &p) || api_param_id(req, "id", &id))
-		return 0;
-	json_t *t = NULL;
-	int rc = store_technician_get(store_reader(app->store), p.tenant_id, id, &t);
-	return respond_read(req, rc, rc ? NULL : tech_json(t));
+	return tech_input_parse(op->in, &op->tech, e);
 }
 
 static int tech_save_run(struct store_conn *c, struct api_op *op)
@@ -136,43 +268,6 @@ static int tech_save_run(struct store_conn *c, struct api_op *op)
 	return 0;
 }
 
-static int tech_save(struct http_request *req, struct app *app, bool create)
-{
-	struct auth_principal p;
-	int64_t id = 0;
-	if (api_require(app, req, AUTH_PERM_TECHNICIANS_WRITE, &p) ||
-	    (!create && api_param_id(req, "id", &id)))
-		return 0;
-	json_t *in = api_body_json(req);
-	if (!in)
-		return 0;
-	struct api_op *op = api_op_new(app, req, &p, tech_save_run, create ? 201 : 200);
-	if (!op) {
-		json_decref(in);
-		return 0;
-	}
-	op->in = in;
-	op->id = id;
-	struct api_verr e;
-	int rc = tech_input_parse(in, &op->tech, &e);
-	if (rc) {
-		api_respond_code(req, rc, e.msg);
-		api_op_free(op);
-		return 0;
-	}
-	return api_op_submit(op);
-}
-
-static int h_tech_create(struct http_request *req, void *arg)
-{
-	return tech_save(req, arg, true);
-}
-
-static int h_tech_put(struct http_request *req, void *arg)
-{
-	return tech_save(req, arg, false);
-}
-
 static int tech_delete_run(struct store_conn *c, struct api_op *op)
 {
 	int rc = store_technician_delete(c, op->p.tenant_id, op->id);
@@ -182,43 +277,11 @@ static int tech_delete_run(struct store_conn *c, struct api_op *op)
 	return rc;
 }
 
-static int h_tech_delete(struct http_request *req, void *arg)
-{
-	struct app *app = arg;
-	struct auth_principal p;
-	int64_t id;
-	if (api_require(app, req, AUTH_PERM_TECHNICIANS_WRITE, &p) || api_param_id(req, "id", &id))
-		return 0;
-	struct api_op *op = api_op_new(app, req, &p, tech_delete_run, 204);
-	if (!op)
-		return 0;
-	op->id = id;
-	return api_op_submit(op);
-}
-
 /* ---- knowledge base ----------------------------------------------------------------- */
 
-static int h_kb_list(struct http_request *req, void *arg)
+static int kb_parse(struct api_op *op, struct api_verr *e)
 {
-	struct app *app = arg;
-	struct auth_principal p;
-	if (api_require(app, req, AUTH_PERM_KB_READ, &p))
-		return 0;
-	json_t *list = NULL;
-	int rc = store_kb_list(store_reader(app->store), p.tenant_id, &list);
-	return respond_read(req, rc, rc ? NULL : json_pack("{so}", "articles", list));
-}
-
-static int h_kb_get(struct http_request *req, void *arg)
-{
-	struct app *app = arg;
-	struct auth_principal p;
-	int64_t id;
-	if (api_require(app, req, AUTH_PERM_KB_READ, &p) || api_param_id(req, "id", &id))
-		return 0;
-	json_t *a = NULL;
-	int rc = store_kb_get(store_reader(app->store), p.tenant_id, id, &a);
-	return respond_read(req, rc, a);
+	return kb_input_parse(op->in, &op->kb, e);
 }
 
 static int kb_save_run(struct store_conn *c, struct api_op *op)
@@ -236,59 +299,9 @@ static int kb_save_run(struct store_conn *c, struct api_op *op)
 	return store_kb_get(c, op->p.tenant_id, id, &op->result);
 }
 
-static int kb_save(struct http_request *req, struct app *app, bool create)
-{
-	struct auth_principal p;
-	int64_t id = 0;
-	if (api_require(app, req, AUTH_PERM_KB_WRITE, &p) || (!create && api_param_id(req, "id", &id)))
-		return 0;
-	json_t *in = api_body_json(req);
-	if (!in)
-		return 0;
-	struct api_op *op = api_op_new(app, req, &p, kb_save_run, create ? 201 : 200);
-	if (!op) {
-		json_decref(in);
-		return 0;
-	}
-	op->in = in;
-	op->id = id;
-	struct api_verr e;
-	int rc = kb_input_parse(in, &op->kb, &e);
-	if (rc) {
-		api_respond_code(req, rc, e.msg);
-		api_op_free(op);
-		return 0;
-	}
-	return api_op_submit(op);
-}
-
-static int h_kb_create(struct http_request *req, void *arg)
-{
-	return kb_save(req, arg, true);
-}
-
-static int h_kb_put(struct http_request *req, void *arg)
-{
-	return kb_save(req, arg, false);
-}
-
 static int kb_delete_run(struct store_conn *c, struct api_op *op)
 {
 	return store_kb_delete(c, op->p.tenant_id, op->id);
-}
-
-static int h_kb_delete(struct http_request *req, void *arg)
-{
-	struct app *app = arg;
-	struct auth_principal p;
-	int64_t id;
-	if (api_require(app, req, AUTH_PERM_KB_WRITE, &p) || api_param_id(req, "id", &id))
-		return 0;
-	struct api_op *op = api_op_new(app, req, &p, kb_delete_run, 204);
-	if (!op)
-		return 0;
-	op->id = id;
-	return api_op_submit(op);
 }
 
 /* ---- users of the tenant --------------------------------------------------------------- */
@@ -300,26 +313,12 @@ static json_t *member_json(const json_t *u, const char *role)
 			 "role", role);
 }
 
-static int h_users_list(struct http_request *req, void *arg)
+/* A listed member (with its role). Consumes row. */
+static json_t *member_row_json(json_t *row)
 {
-	struct app *app = arg;
-	struct auth_principal p;
-	if (api_require(app, req, AUTH_PERM_USERS_READ, &p))
-		return 0;
-	json_t *list = NULL;
-	int rc = store_user_list_by_tenant(store_reader(app->store), p.tenant_id, &list);
-	json_t *out = NULL;
-	if (!rc) {
-		json_t *users = json_array();
-		size_t i;
-		json_t *u;
-		json_array_foreach(list, i, u)
-			json_array_append_new(users, member_json(u, json_string_value(
-							     json_object_get(u, "role"))));
-		out = json_pack("{so}", "users", users);
-	}
-	json_decref(list);
-	return respond_read(req, rc, out);
+	json_t *m = member_json(row, json_string_value(json_object_get(row, "role")));
+	json_decref(row);
+	return m;
 }
 
 /* op->s1 email, op->s2 name, op->n1 role, op->hash the new user's password hash. */
@@ -366,71 +365,46 @@ static int user_hash_work(struct api_op *op)
 	return auth_password_hash(op->secret, op->hash) ? -ENOMEM : 0;
 }
 
-static int h_users_add(struct http_request *req, void *arg)
+static int user_add_parse(struct api_op *op, struct api_verr *e)
 {
-	struct app *app = arg;
-	struct auth_principal p;
-	if (api_require(app, req, AUTH_PERM_USERS_WRITE, &p))
-		return 0;
-	json_t *in = api_body_json(req);
-	if (!in)
-		return 0;
-	struct api_op *op = api_op_new(app, req, &p, user_add_run, 201);
-	if (!op) {
-		json_decref(in);
-		return 0;
-	}
-	op->in = in;
-	const char *key;
-	json_t *v;
-	int rc = 0;
-	struct api_verr e = {{0}};
-	json_object_foreach(in, key, v)
-		if (strcmp(key, "email") && strcmp(key, "name") && strcmp(key, "role") &&
-		    strcmp(key, "password")) {
-			rc = api_verr_set(&e, "%s is not a known field", key);
-			goto fail;
-		}
+	static const char *const known[] = {"email", "name", "role", "password", NULL};
+	json_t *in = op->in;
+	const char *bad = unknown_key(in, known);
+	if (bad)
+		return api_verr_set(e, "%s is not a known field", bad);
 	const char *email = json_string_value(json_object_get(in, "email"));
 	const char *name = json_string_value(json_object_get(in, "name"));
 	const char *role = json_string_value(json_object_get(in, "role"));
 	const char *password = json_string_value(json_object_get(in, "password"));
 	enum store_role r;
-	if (!email || strlen(email) >= sizeof op->s1) {
-		rc = api_verr_set(&e, "email is required");
-		goto fail;
-	}
+	if (!email || strlen(email) >= sizeof op->s1)
+		return api_verr_set(e, "email is required");
 	snprintf(op->s1, sizeof op->s1, "%s", email);
-	if (auth_email_normalize(op->s1)) {
-		rc = api_verr_set(&e, "email is not a valid address");
-		goto fail;
-	}
-	if (json_object_get(in, "name") && (!name || !*name || strlen(name) > 200)) {
-		rc = api_verr_set(&e, "name must be a non-empty string of at most 200 bytes");
-		goto fail;
-	}
+	if (auth_email_normalize(op->s1))
+		return api_verr_set(e, "email is not a valid address");
+	if (json_object_get(in, "name") && (!name || !*name || strlen(name) > 200))
+		return api_verr_set(e, "name must be a non-empty string of at most 200 bytes");
 	snprintf(op->s2, sizeof op->s2, "%s", name ? name : "");
-	if (!role || store_role_parse(role, &r)) {
-		rc = api_verr_set(&e, "role must be admin, supervisor or agent");
-		goto fail;
-	}
+	if (!role || store_role_parse(role, &r))
+		return api_verr_set(e, "role must be admin, supervisor or agent");
 	op->n1 = r;
 	if (json_object_get(in, "password")) {
-		if (!password || auth_password_check(password)) {
-			rc = api_verr_set(&e, "password must be %d to %d bytes of UTF-8",
-					  AUTH_PASSWORD_MIN, AUTH_PASSWORD_MAX);
-			goto fail;
-		}
+		if (!password || auth_password_check(password))
+			return api_verr_set(e, "password must be %d to %d bytes of UTF-8",
+					    AUTH_PASSWORD_MIN, AUTH_PASSWORD_MAX);
 		snprintf(op->secret, sizeof op->secret, "%s", password);
-		if (strlen(password) >= sizeof op->secret) {
-			rc = api_verr_set(&e, "password is too long");
-			goto fail;
-		}
+		if (strlen(password) >= sizeof op->secret)
+			return api_verr_set(e, "password is too long");
 	}
-	/* An existing account is only added; a new one needs a password hash, computed off
-	 * the loop (argon2id takes a while on purpose). */
+	return 0;
+}
+
+/* An existing account is only added; a new one needs a password hash, computed off the
+ * loop (argon2id takes a while on purpose). */
+static int user_add_submit(struct api_op *op)
+{
 	json_t *existing = NULL;
-	if (store_user_get_by_email(store_reader(app->store), op->s1, &existing) == 0) {
+	if (store_user_get_by_email(store_reader(op->app->store), op->s1, &existing) == 0) {
 		json_decref(existing);
 		return api_op_submit(op);
 	}
@@ -439,10 +413,6 @@ static int h_users_add(struct http_request *req, void *arg)
 		auth_password_generate(op->secret, sizeof op->secret, 16);
 	op->id = generated;  /* only a generated password is shown (once) */
 	return api_op_prework(op, user_hash_work);
-fail:
-	api_respond_code(req, rc, e.msg);
-	api_op_free(op);
-	return 0;
 }
 
 /* Refuses (409) a change that would leave the tenant without an admin: user_id is an
@@ -471,6 +441,19 @@ static int keep_an_admin(struct store_conn *c, struct api_op *op, int64_t user_i
 	return 0;
 }
 
+static int user_role_parse(struct api_op *op, struct api_verr *e)
+{
+	static const char *const known[] = {"role", NULL};
+	const char *bad = unknown_key(op->in, known);
+	enum store_role r;
+	if (bad)
+		return api_verr_set(e, "%.64s is not a known field (only role can change)", bad);
+	if (store_role_parse(json_string_value(json_object_get(op->in, "role")), &r))
+		return api_verr_set(e, "role must be admin, supervisor or agent");
+	op->n1 = r;
+	return 0;
+}
+
 static int user_role_run(struct store_conn *c, struct api_op *op)
 {
 	enum store_role cur;
@@ -488,77 +471,34 @@ static int user_role_run(struct store_conn *c, struct api_op *op)
 	return 0;
 }
 
-static int h_users_put(struct http_request *req, void *arg)
-{
-	struct app *app = arg;
-	struct auth_principal p;
-	int64_t id;
-	if (api_require(app, req, AUTH_PERM_USERS_WRITE, &p) || api_param_id(req, "id", &id))
-		return 0;
-	json_t *in = api_body_json(req);
-	if (!in)
-		return 0;
-	enum store_role r;
-	const char *key;
-	json_t *v;
-	json_object_foreach(in, key, v)
-		if (strcmp(key, "role")) {
-			char m[160];
-			snprintf(m, sizeof m, "%.64s is not a known field (only role can change)", key);
-			http_respond_error(req, 400, "validation_failed", m);
-			json_decref(in);
-			return 0;
-		}
-	if (store_role_parse(json_string_value(json_object_get(in, "role")), &r)) {
-		http_respond_error(req, 400, "validation_failed", "role must be admin, supervisor or agent");
-		json_decref(in);
-		return 0;
-	}
-	struct api_op *op = api_op_new(app, req, &p, user_role_run, 200);
-	if (!op) {
-		json_decref(in);
-		return 0;
-	}
-	op->in = in;
-	op->id = id;
-	op->n1 = r;
-	return api_op_submit(op);
-}
-
 static int user_remove_run(struct store_conn *c, struct api_op *op)
 {
 	int rc = keep_an_admin(c, op, op->id);
 	return rc ? rc : store_membership_remove(c, op->p.tenant_id, op->id);
 }
 
-static int h_users_delete(struct http_request *req, void *arg)
-{
-	struct app *app = arg;
-	struct auth_principal p;
-	int64_t id;
-	if (api_require(app, req, AUTH_PERM_USERS_WRITE, &p) || api_param_id(req, "id", &id))
-		return 0;
-	struct api_op *op = api_op_new(app, req, &p, user_remove_run, 204);
-	if (!op)
-		return 0;
-	op->id = id;
-	return api_op_submit(op);
-}
-
 /* ---- API keys ---------------------------------------------------------------------- */
 
-static int h_keys_list(struct http_request *req, void *arg)
+/* op->s1 name, op->s2 prefix, op->hash key hash, op->secret the key. */
+static int key_create_parse(struct api_op *op, struct api_verr *e)
 {
-	struct app *app = arg;
-	struct auth_principal p;
-	if (api_require(app, req, AUTH_PERM_APIKEYS_MANAGE, &p))
-		return 0;
-	json_t *list = NULL;
-	int rc = store_api_key_list(store_reader(app->store), p.tenant_id, &list);
-	return respond_read(req, rc, rc ? NULL : json_pack("{so}", "api_keys", list));
+	static const char *const known[] = {"name", NULL};
+	const char *name = json_string_value(json_object_get(op->in, "name"));
+	const char *bad = unknown_key(op->in, known);
+	if (bad)
+		return api_verr_set(e, "%.64s is not a known field", bad);
+	if (!name || !*name || strlen(name) > 200)
+		return api_verr_set(e, "name is required (a label such as \"crm sync\")");
+	struct auth_apikey_new k;
+	auth_apikey_make(&k);
+	snprintf(op->s1, sizeof op->s1, "%s", name);
+	snprintf(op->s2, sizeof op->s2, "%s", k.prefix);
+	snprintf(op->hash, sizeof op->hash, "%s", k.hash);
+	snprintf(op->secret, sizeof op->secret, "%s", k.key);
+	memset(&k, 0, sizeof k);
+	return 0;
 }
 
-/* op->s1 name, op->s2 prefix, op->hash key hash, op->secret the key. */
 static int key_create_run(struct store_conn *c, struct api_op *op)
 {
 	int64_t id;
@@ -571,65 +511,9 @@ static int key_create_run(struct store_conn *c, struct api_op *op)
 	return op->result ? 0 : -ENOMEM;
 }
 
-static int h_keys_create(struct http_request *req, void *arg)
-{
-	struct app *app = arg;
-	struct auth_principal p;
-	if (api_require(app, req, AUTH_PERM_APIKEYS_MANAGE, &p))
-		return 0;
-	json_t *in = api_body_json(req);
-	if (!in)
-		return 0;
-	const char *key;
-	json_t *v;
-	const char *name = json_string_value(json_object_get(in, "name"));
-	json_object_foreach(in, key, v)
-		if (strcmp(key, "name")) {
-			char m[160];
-			snprintf(m, sizeof m, "%.64s is not a known field", key);
-			http_respond_error(req, 400, "validation_failed", m);
-			json_decref(in);
-			return 0;
-		}
-	if (!name || !*name || strlen(name) > 200) {
-		http_respond_error(req, 400, "validation_failed",
-				   "name is required (a label such as \"crm sync\")");
-		json_decref(in);
-		return 0;
-	}
-	struct api_op *op = api_op_new(app, req, &p, key_create_run, 201);
-	if (!op) {
-		json_decref(in);
-		return 0;
-	}
-	op->in = in;
-	struct auth_apikey_new k;
-	auth_apikey_make(&k);
-	snprintf(op->s1, sizeof op->s1, "%s", name);
-	snprintf(op->s2, sizeof op->s2, "%s", k.prefix);
-	snprintf(op->hash, sizeof op->hash, "%s", k.hash);
-	snprintf(op->secret, sizeof op->secret, "%s", k.key);
-	memset(&k, 0, sizeof k);
-	return api_op_submit(op);
-}
-
 static int key_revoke_run(struct store_conn *c, struct api_op *op)
 {
 	return store_api_key_revoke(c, op->p.tenant_id, op->id, op->now);
-}
-
-static int h_keys_delete(struct http_request *req, void *arg)
-{
-	struct app *app = arg;
-	struct auth_principal p;
-	int64_t id;
-	if (api_require(app, req, AUTH_PERM_APIKEYS_MANAGE, &p) || api_param_id(req, "id", &id))
-		return 0;
-	struct api_op *op = api_op_new(app, req, &p, key_revoke_run, 204);
-	if (!op)
-		return 0;
-	op->id = id;
-	return api_op_submit(op);
 }
 
 /* ---- tenants (platform admins) ----------------------------------------------------------- */
@@ -641,25 +525,19 @@ static json_t *tenant_json(const json_t *t)
 			 "timezone", json_object_get(t, "timezone"));
 }
 
-static int h_tenants_list(struct http_request *req, void *arg)
+/* A listed tenant. Consumes row. */
+static json_t *tenant_row_json(json_t *row)
 {
-	struct app *app = arg;
-	struct auth_principal p;
-	if (api_require(app, req, AUTH_PERM_TENANTS_MANAGE, &p))
-		return 0;
-	json_t *list = NULL;
-	int rc = store_tenant_list(store_reader(app->store), &list);
-	json_t *out = NULL;
-	if (!rc) {
-		json_t *arr = json_array();
-		size_t i;
-		json_t *t;
-		json_array_foreach(list, i, t)
-			json_array_append_new(arr, tenant_json(t));
-		out = json_pack("{so}", "tenants", arr);
-	}
-	json_decref(list);
-	return respond_read(req, rc, out);
+	json_t *t = tenant_json(row);
+	json_decref(row);
+	return t;
+}
+
+/* Every tenant: the platform's collection is not one tenant's. */
+static int tenants_list(struct store_conn *c, int64_t tenant_id, json_t **out)
+{
+	(void)tenant_id;
+	return store_tenant_list(c, out);
 }
 
 /* op->s1 slug, op->s2 admin email ("" for none); op->cfg name and timezone. */
@@ -690,92 +568,124 @@ static int tenant_create_run(struct store_conn *c, struct api_op *op)
 	return op->result ? 0 : -ENOMEM;
 }
 
-static int h_tenants_create(struct http_request *req, void *arg)
+static int tenant_create_parse(struct api_op *op, struct api_verr *e)
 {
 	static const char *const ignore[] = {"admin_email", NULL};
-	struct app *app = arg;
-	struct auth_principal p;
-	if (api_require(app, req, AUTH_PERM_TENANTS_MANAGE, &p))
-		return 0;
-	json_t *in = api_body_json(req);
-	if (!in)
-		return 0;
-	struct api_op *op = api_op_new(app, req, &p, tenant_create_run, 201);
-	if (!op) {
-		json_decref(in);
-		return 0;
-	}
-	op->in = in;
-	struct api_verr e = {{0}};
+	json_t *in = op->in;
 	int rc;
 	const char *slug = json_string_value(json_object_get(in, "slug"));
 	json_t *admin = json_object_get(in, "admin_email");
-	if (!api_valid_slug(slug)) {
-		rc = api_verr_set(&e, "slug must be 1-63 characters of a-z, 0-9 and '-'");
-		goto fail;
-	}
+	if (!api_valid_slug(slug))
+		return api_verr_set(e, "slug must be 1-63 characters of a-z, 0-9 and '-'");
 	snprintf(op->s1, sizeof op->s1, "%s", slug);
 	if (admin) {
-		if (!json_is_string(admin) || json_string_length(admin) >= sizeof op->s2) {
-			rc = api_verr_set(&e, "admin_email must be an email address");
-			goto fail;
-		}
+		if (!json_is_string(admin) || json_string_length(admin) >= sizeof op->s2)
+			return api_verr_set(e, "admin_email must be an email address");
 		snprintf(op->s2, sizeof op->s2, "%s", json_string_value(admin));
-		if (auth_email_normalize(op->s2)) {
-			rc = api_verr_set(&e, "admin_email is not a valid address");
-			goto fail;
-		}
+		if (auth_email_normalize(op->s2))
+			return api_verr_set(e, "admin_email is not a valid address");
 	}
 	/* name and timezone are required; the rest of the settings come later. */
-	if ((rc = tenant_config_parse(in, true, ignore, &op->cfg, &e)))
-		goto fail;
+	if ((rc = tenant_config_parse(in, true, ignore, &op->cfg, e)))
+		return rc;
 	if (op->cfg.has_hours || op->cfg.has_holidays || op->cfg.has_zips ||
-	    op->cfg.has_services || json_object_size(op->cfg.extra)) {
-		rc = api_verr_set(&e, "a new tenant takes slug, name, timezone and admin_email; "
-				  "set the rest with PUT /api/v1/settings");
-		goto fail;
+	    op->cfg.has_services || json_object_size(op->cfg.extra))
+		return api_verr_set(e, "a new tenant takes slug, name, timezone and admin_email; "
+				    "set the rest with PUT /api/v1/settings");
+	return 0;
+}
+
+/* ---- the table and the routes ------------------------------------------------------ */
+
+static const struct admin_resource resources[] = {
+	{
+		.name = "technicians", .path = "/api/v1/technicians", .key = "technicians",
+		.read = AUTH_PERM_TECHNICIANS_READ, .write = AUTH_PERM_TECHNICIANS_WRITE,
+		.list = store_technician_list, .get = store_technician_get, .shape = tech_json,
+		.create = {"create", tech_parse, tech_save_run, NULL, 201},
+		.put = {"put", tech_parse, tech_save_run, NULL, 200},
+		.del = {"delete", NULL, tech_delete_run, NULL, 204},
+	},
+	{
+		.name = "kb", .path = "/api/v1/kb/articles", .key = "articles",
+		.read = AUTH_PERM_KB_READ, .write = AUTH_PERM_KB_WRITE,
+		.list = store_kb_list, .get = store_kb_get,
+		.create = {"create", kb_parse, kb_save_run, NULL, 201},
+		.put = {"put", kb_parse, kb_save_run, NULL, 200},
+		.del = {"delete", NULL, kb_delete_run, NULL, 204},
+	},
+	{
+		.name = "users", .path = "/api/v1/users", .key = "users",
+		.read = AUTH_PERM_USERS_READ, .write = AUTH_PERM_USERS_WRITE,
+		.list = store_user_list_by_tenant, .shape = member_row_json,
+		.create = {"add", user_add_parse, user_add_run, user_add_submit, 201},
+		.put = {"put", user_role_parse, user_role_run, NULL, 200},
+		.del = {"delete", NULL, user_remove_run, NULL, 204},
+	},
+	{
+		.name = "api_keys", .path = "/api/v1/api-keys", .key = "api_keys",
+		.read = AUTH_PERM_APIKEYS_MANAGE, .write = AUTH_PERM_APIKEYS_MANAGE,
+		.list = store_api_key_list,
+		.create = {"create", key_create_parse, key_create_run, NULL, 201},
+		.del = {"delete", NULL, key_revoke_run, NULL, 204},
+	},
+	{
+		.name = "tenants", .path = "/api/v1/tenants", .key = "tenants",
+		.read = AUTH_PERM_TENANTS_MANAGE, .write = AUTH_PERM_TENANTS_MANAGE,
+		.list = tenants_list, .shape = tenant_row_json,
+		.create = {"create", tenant_create_parse, tenant_create_run, NULL, 201},
+	},
+};
+
+#define N_RESOURCES (sizeof resources / sizeof resources[0])
+
+static struct admin_route routes[N_RESOURCES];
+
+/* Registers the offered routes of rt->res: list, create, get, put, delete, in that order
+ * (the order of the Allow header of a 405). */
+static int resource_register(struct app *app, struct admin_route *rt)
+{
+	const struct admin_resource *res = rt->res;
+	const struct {
+		bool offered;
+		const char *method, *verb;
+		bool item;
+		http_handler_fn fn;
+	} ops[5] = {
+		{res->list != NULL, "GET", "list", false, h_list},
+		{res->create.run != NULL, "POST", res->create.verb, false, h_create},
+		{res->get != NULL, "GET", "get", true, h_get},
+		{res->put.run != NULL, "PUT", res->put.verb, true, h_put},
+		{res->del.run != NULL, "DELETE", res->del.verb, true, h_delete},
+	};
+	char item[128];
+	snprintf(item, sizeof item, "%s/{id}", res->path);
+	for (size_t k = 0; k < 5; k++) {
+		if (!ops[k].offered)
+			continue;
+		snprintf(rt->names[k], sizeof rt->names[k], "%s_%s", res->name, ops[k].verb);
+		int rc = http_route(app->http, ops[k].method, ops[k].item ? item : res->path,
+				    ops[k].fn, rt, rt->names[k]);
+		if (rc)
+			return rc;
 	}
-	return api_op_submit(op);
-fail:
-	api_respond_code(req, rc, e.msg);
-	api_op_free(op);
 	return 0;
 }
 
 int api_admin_register(struct app *app)
 {
-	static const struct {
-		const char *method, *path;
-		http_handler_fn fn;
-		const char *name;
-	} routes[] = {
-		{"GET", "/api/v1/settings", h_settings_get, "settings_get"},
-		{"PUT", "/api/v1/settings", h_settings_put, "settings_put"},
-		{"PATCH", "/api/v1/settings", h_settings_patch, "settings_patch"},
-		{"GET", "/api/v1/technicians", h_tech_list, "technicians_list"},
-		{"POST", "/api/v1/technicians", h_tech_create, "technicians_create"},
-		{"GET", "/api/v1/technicians/{id}", h_tech_get, "technicians_get"},
-		{"PUT", "/api/v1/technicians/{id}", h_tech_put, "technicians_put"},
-		{"DELETE", "/api/v1/technicians/{id}", h_tech_delete, "technicians_delete"},
-		{"GET", "/api/v1/kb/articles", h_kb_list, "kb_list"},
-		{"POST", "/api/v1/kb/articles", h_kb_create, "kb_create"},
-		{"GET", "/api/v1/kb/articles/{id}", h_kb_get, "kb_get"},
-		{"PUT", "/api/v1/kb/articles/{id}", h_kb_put, "kb_put"},
-		{"DELETE", "/api/v1/kb/articles/{id}", h_kb_delete, "kb_delete"},
-		{"GET", "/api/v1/users", h_users_list, "users_list"},
-		{"POST", "/api/v1/users", h_users_add, "users_add"},
-		{"PUT", "/api/v1/users/{id}", h_users_put, "users_put"},
-		{"DELETE", "/api/v1/users/{id}", h_users_delete, "users_delete"},
-		{"GET", "/api/v1/api-keys", h_keys_list, "api_keys_list"},
-		{"POST", "/api/v1/api-keys", h_keys_create, "api_keys_create"},
-		{"DELETE", "/api/v1/api-keys/{id}", h_keys_delete, "api_keys_delete"},
-		{"GET", "/api/v1/tenants", h_tenants_list, "tenants_list"},
-		{"POST", "/api/v1/tenants", h_tenants_create, "tenants_create"},
-	};
-	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
-		int rc = http_route(app->http, routes[i].method, routes[i].path, routes[i].fn, app,
-				    routes[i].name);
-		if (rc)
+	int rc;
+	if ((rc = http_route(app->http, "GET", "/api/v1/settings", h_settings_get, app,
+			     "settings_get")) ||
+	    (rc = http_route(app->http, "PUT", "/api/v1/settings", h_settings_put, app,
+			     "settings_put")) ||
+	    (rc = http_route(app->http, "PATCH", "/api/v1/settings", h_settings_patch, app,
+			     "settings_patch")))
+		return rc;
+	for (size_t i = 0; i < N_RESOURCES; i++) {
+		routes[i].app = app;
+		routes[i].res = &resources[i];
+		if ((rc = resource_register(app, &routes[i])))
 			return rc;
 	}
 	return 0;
