@@ -474,8 +474,7 @@ static bool read_time(const struct nlu_toks *tk, size_t i, struct time_atom *ta)
 			 * merges, so accept it only when the previous token is a day. */
 			if (strcmp(part_words[k].phrase, "night") == 0 &&
 			    (i == 0 || (nlu__tok_in(tk, i - 1, weekdays) < 0 &&
-					!nlu__tok_is(tk, i - 1, "tomorrow") &&
-					!nlu__tok_is(tk, i - 1, "last"))))
+					!nlu__tok_is(tk, i - 1, "tomorrow"))))
 				continue;
 			ta->kind = T_PART;
 			ta->part = part_words[k].part;
@@ -613,10 +612,8 @@ static int month_at(const struct nlu_toks *tk, size_t i)
 	if (i >= tk->n)
 		return 0;
 	for (size_t k = 0; k < sizeof month_words / sizeof month_words[0]; k++)
-		if (strcmp(tk->t[i].low, month_words[k].name) == 0) {
-			/* "jan." */
+		if (strcmp(tk->t[i].low, month_words[k].name) == 0)
 			return month_words[k].month;
-		}
 	return 0;
 }
 
@@ -955,7 +952,7 @@ static bool read_day(const struct nlu_toks *tk, size_t i, const struct now_local
 			       !tk->t[p].space_before)))
 			return false;
 		/* ISO 2026-03-15 */
-		if (a->ndigits == 4 && nlu__tok_is(tk, p + 1, "-") && p + 4 < tk->n + 0 &&
+		if (a->ndigits == 4 && nlu__tok_is(tk, p + 1, "-") && p + 4 < tk->n &&
 		    tk->t[p + 2].kind == NLU_TOK_NUM && nlu__tok_is(tk, p + 3, "-") &&
 		    tk->t[p + 4].kind == NLU_TOK_NUM && tk->t[p + 2].ndigits == 2 &&
 		    tk->t[p + 4].ndigits == 2) {

@@ -250,8 +250,6 @@ static void find_numbers(const struct nlu_toks *tk, struct cands *c)
 		}
 		if (!n)
 			continue;
-		/* "J-48213" and "INV-5521" need the dash glued on */
-		bool letter_code = nlu__tok_is(tk, i, "j") || nlu__tok_is(tk, i, "inv");
 		size_t j = i + n, hops = 0;
 		if (nlu__tok_is(tk, j, "de"))
 			j++;
@@ -262,11 +260,10 @@ static void find_numbers(const struct nlu_toks *tk, struct cands *c)
 		if (j >= tk->n || tk->t[j].kind != NLU_TOK_NUM || tk->t[j].ndigits < 3 ||
 		    tk->t[j].ndigits > 12)
 			continue;
+		/* a lone "j" counts only as "J-48213", the dash glued on */
 		if (nlu__tok_is(tk, i, "j") && !(nlu__tok_is(tk, i + 1, "-") && j == i + 2 &&
 						 !tk->t[j].space_before && !tk->t[i + 1].space_before))
 			continue;
-		(void)letter_code;
-		/* "order 2 units" is not a number; three digits at least was checked */
 		size_t end = tk->t[j].end;
 		struct nlu_entity *e = cand_new(c, type, tk->t[i].start, end);
 		if (!e)
@@ -662,7 +659,7 @@ static void find_addresses(const struct nlu_toks *tk, struct cands *c)
 		bool comma = nlu__tok_is(tk, k, ",");
 		if (comma)
 			k++;
-		size_t city_words = 0, c0 = k;
+		size_t city_words = 0;
 		while (city_words < 3 && k < tk->n && tk->t[k].kind == NLU_TOK_WORD &&
 		       nlu__tok_in(tk, k, not_city) < 0 && nlu__tok_in(tk, k, states) < 0) {
 			city_words++;
@@ -684,7 +681,6 @@ static void find_addresses(const struct nlu_toks *tk, struct cands *c)
 			end = after_state;
 		else if (comma && city_words && city_words <= 2)
 			end = after_city;
-		(void)c0;
 		struct nlu_entity *e = cand_new(c, NLU_ENT_ADDRESS, t->start, tk->t[end - 1].end);
 		if (!e)
 			return;
@@ -747,7 +743,8 @@ int nlu_extract_entities(const char *text, size_t len, int64_t now, const struct
 {
 	int rc = 0;
 	struct nlu_toks *tk = NULL;
-	struct cands *cands = NULL, *dates = NULL;
+	struct cands *cands = NULL;
+	struct nlu_entities *dates = NULL;
 
 	if (!out || (!text && len))
 		return -EINVAL;
@@ -771,13 +768,10 @@ int nlu_extract_entities(const char *text, size_t len, int64_t now, const struct
 	find_numbers(tk, cands);
 	find_addresses(tk, cands);
 	find_money(tk, cands);
-	size_t before_dates = cands->n;
-	struct nlu_entities *dt = (struct nlu_entities *)dates;
-	dt->count = 0;
-	nlu__extract_datetimes(tk, now, zone, dt);
-	for (size_t k = 0; k < dt->count && cands->n < CAND_MAX; k++)
-		cands->e[cands->n++] = dt->items[k];
-	(void)before_dates;
+	dates->count = 0;
+	nlu__extract_datetimes(tk, now, zone, dates);
+	for (size_t k = 0; k < dates->count && cands->n < CAND_MAX; k++)
+		cands->e[cands->n++] = dates->items[k];
 	find_zips(tk, cands);
 	find_equipment(tk, cands);
 	find_names(tk, cands);

@@ -188,6 +188,7 @@ static const char *const not_dates[] = {
 	"Nov 31",
 	"2/30",
 	"13/45",
+	"it started last night",
 };
 
 static int64_t iso(const char *s, const struct tz *z)
