@@ -430,11 +430,14 @@ static size_t read_range_end(const struct nlu_toks *tk, size_t j, struct time_at
 	static const char *const joiners[] = { "and", "to", "till", "til", "until", "-", "through", "y", "a", NULL };
 	if (nlu__tok_in(tk, j, joiners) < 0)
 		return 0;
+	size_t k = j + 1;
+	if (nlu__tok_is(tk, k, "las") || nlu__tok_is(tk, k, "la"))   /* "entre las 2 y las 4" */
+		k++;
 	struct clock b;
-	if (!read_clock(tk, j + 1, &b))
+	if (!read_clock(tk, k, &b))
 		return 0;
 	ta->b = b;
-	return 1 + b.n;
+	return k - j + b.n;
 }
 
 /* Gives a side without am/pm the other side's when that keeps start before end. */

@@ -47,6 +47,8 @@ static const struct urgency_case urgency_cases[] = {
 	{ "need someone asap, it's urgent", 1, NLU_EV_URGENT_WORDING },
 	{ "can you come right away", 1, NLU_EV_URGENT_WORDING },
 	{ "es urgente", 1, NLU_EV_URGENT_WORDING },
+	{ "no tengo calefacción y hace mucho frío", 2, NLU_EV_NO_HEAT_FREEZING },
+	{ "hay una fuga de agua en la cocina", 2, NLU_EV_ACTIVE_LEAK },
 	{ "I'd like a furnace tune-up next week", 0, -1 },
 	{ "no heat but it's 60 degrees out, no rush", 0, -1 },
 	{ "the AC is out, it's 80 degrees", 0, -1 },
