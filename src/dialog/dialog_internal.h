@@ -33,4 +33,65 @@ const char *dialog__tech_name(const struct dialog_env *env, int64_t id);
 /* Appends a string of at most n-1 bytes into dst, NUL-terminated (truncating). */
 void dialog__copy(char *dst, size_t n, const char *src);
 
+/* ---------------------------------------------------------------- one turn */
+
+/* Everything one turn works with (engine.c builds it; the flows read and change it). */
+struct dialog_ctx {
+	const struct dialog_env *env;
+	struct dialog_state *s;
+	struct dialog_out *out;
+	struct buf *r;
+	const struct nlu_result *nlu;
+	const char *text;
+	size_t len;
+	char low[1024];        /* the text lower-cased, punctuation as spaces, padded */
+	int64_t now;
+	bool open;
+	bool understood;       /* the turn answered the pending question */
+	bool served;           /* something useful was done this turn */
+	bool failed;           /* the turn was not understood */
+	bool intro;            /* the greeting with the disclosure was said */
+	int rc;                /* first error (ENOMEM) */
+};
+
+/* Appends template key to the turn's reply (see dialog__say); records ENOMEM in t->rc. */
+void dialog__reply(struct dialog_ctx *t, const char *key, const char *const *kv);
+/* The first (or, with last, the last) entity of type in the turn, or NULL. */
+const struct nlu_entity *dialog__entity(const struct dialog_ctx *t, enum nlu_entity_type type,
+					bool last);
+/* Whether word (lower case, may hold spaces) occurs as whole words in the turn's text;
+ * whether any of the NULL-terminated words does. */
+bool dialog__has_word(const struct dialog_ctx *t, const char *word);
+bool dialog__has_any(const struct dialog_ctx *t, const char *const *words);
+/* A new zeroed action of kind at the end of the turn's list, or NULL when full. */
+struct dialog_action *dialog__action(struct dialog_ctx *t, enum dialog_action_kind kind);
+/* Records what the turn achieved, in the turn and in the conversation's state. */
+void dialog__outcome(struct dialog_ctx *t, enum dialog_outcome o);
+/* The trade of an equipment name ("furnace" -> "hvac"), or NULL. */
+const char *dialog__trade_of_equipment(const char *eq);
+/* The service the turn's words ask for (eq_trade may be NULL), or NULL. */
+const struct dialog_service *dialog__match_service(const struct dialog_ctx *t, const char *eq_trade);
+/* The diagnostic visit among the services, or NULL. */
+const struct dialog_service *dialog__diagnostic_service(const struct dialog_env *env);
+/* Whether zip is in the business's service area. */
+bool dialog__zip_served(const struct dialog_env *env, const char *zip);
+/* The service area as "28202, 28203, ..." into out (n bytes). */
+void dialog__area_list(const struct dialog_env *env, char *out, size_t n);
+/* The job the turn or state names, else the soonest active one (with include_done, the
+ * last completed one when none is active), or NULL. */
+const struct dialog_job *dialog__find_job(const struct dialog_ctx *t, bool include_done);
+/* The name of the service with this code, or the code. */
+const char *dialog__service_label(const struct dialog_ctx *t, const char *code);
+
+/* Answers (answers.c): each replies from the facts and updates the state. */
+void dialog__answer_hours(struct dialog_ctx *t);
+void dialog__answer_area(struct dialog_ctx *t);
+void dialog__answer_pricing(struct dialog_ctx *t);
+void dialog__answer_services(struct dialog_ctx *t);
+void dialog__answer_status(struct dialog_ctx *t);
+void dialog__answer_billing(struct dialog_ctx *t);
+/* password_reset: the link to the contact on file; contact changes after confirmation. */
+void dialog__reset(struct dialog_ctx *t);
+void dialog__contact(struct dialog_ctx *t, bool confirmed);
+
 #endif

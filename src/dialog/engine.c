@@ -3,35 +3,16 @@
 #include "base/err.h"
 #include "base/tz.h"
 #include "dialog/dialog_internal.h"
-#include "kb/kb.h"
 
 #include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
-/* Everything one turn works with. */
-struct turn {
-	const struct dialog_env *env;
-	struct dialog_state *s;
-	struct dialog_out *out;
-	struct buf *r;
-	const struct nlu_result *nlu;
-	const char *text;
-	size_t len;
-	char low[1024];        /* the text lower-cased, punctuation as spaces, padded */
-	int64_t now;
-	bool open;
-	bool understood;       /* the turn answered the pending question */
-	bool served;           /* something useful was done this turn */
-	bool failed;           /* the turn was not understood */
-	bool intro;            /* the greeting with the disclosure was said */
-	int rc;                /* first error (ENOMEM) */
-};
 
 /* ---------------------------------------------------------------- small helpers */
 
-static void say(struct turn *t, const char *key, const char *const *kv)
+void dialog__reply(struct dialog_ctx *t, const char *key, const char *const *kv)
 {
 	int rc = dialog__say(t->env, t->s, t->r, key, kv);
 	if (rc && !t->rc)
@@ -43,7 +24,7 @@ static bool is(const char *a, const char *b)
 	return a && b && !strcmp(a, b);
 }
 
-static const struct nlu_entity *ent(const struct turn *t, enum nlu_entity_type type, bool last)
+const struct nlu_entity *dialog__entity(const struct dialog_ctx *t, enum nlu_entity_type type, bool last)
 {
 	const struct nlu_entity *found = NULL;
 	for (size_t i = 0; i < t->nlu->entities.count; i++)
@@ -56,22 +37,22 @@ static const struct nlu_entity *ent(const struct turn *t, enum nlu_entity_type t
 }
 
 /* True when word (lower case, may hold spaces) occurs as whole words in the text. */
-static bool has_word(const struct turn *t, const char *word)
+bool dialog__has_word(const struct dialog_ctx *t, const char *word)
 {
 	char pat[80];
 	snprintf(pat, sizeof pat, " %s ", word);
 	return strstr(t->low, pat) != NULL;
 }
 
-static bool has_any(const struct turn *t, const char *const *words)
+bool dialog__has_any(const struct dialog_ctx *t, const char *const *words)
 {
 	for (; *words; words++)
-		if (has_word(t, *words))
+		if (dialog__has_word(t, *words))
 			return true;
 	return false;
 }
 
-static struct dialog_action *action(struct turn *t, enum dialog_action_kind kind)
+struct dialog_action *dialog__action(struct dialog_ctx *t, enum dialog_action_kind kind)
 {
 	struct dialog_out *o = t->out;
 	if (o->n_actions >= DIALOG_ACTIONS_MAX)
@@ -82,9 +63,9 @@ static struct dialog_action *action(struct turn *t, enum dialog_action_kind kind
 	return a;
 }
 
-static void event(struct turn *t, const char *name, json_t *data)
+static void event(struct dialog_ctx *t, const char *name, json_t *data)
 {
-	struct dialog_action *a = action(t, DIALOG_ACT_EVENT);
+	struct dialog_action *a = dialog__action(t, DIALOG_ACT_EVENT);
 	if (!a) {
 		json_decref(data);
 		return;
@@ -93,7 +74,7 @@ static void event(struct turn *t, const char *name, json_t *data)
 	a->data = data;
 }
 
-static void set_outcome(struct turn *t, enum dialog_outcome o)
+void dialog__outcome(struct dialog_ctx *t, enum dialog_outcome o)
 {
 	if ((int)o > (int)t->out->outcome)
 		t->out->outcome = o;
@@ -105,7 +86,7 @@ static void set_outcome(struct turn *t, enum dialog_outcome o)
 		s->outcome = o;
 }
 
-static void lower_text(struct turn *t)
+static void lower_text(struct dialog_ctx *t)
 {
 	size_t j = 0;
 	t->low[j++] = ' ';
@@ -123,7 +104,7 @@ static void lower_text(struct turn *t)
 }
 
 /* Spanish is recognised by its function words and letters. */
-static bool looks_spanish(const struct turn *t)
+static bool looks_spanish(const struct dialog_ctx *t)
 {
 	static const char *const words[] = {"hola", "necesito", "quiero", "gracias", "por favor",
 					    "una cita", "mi casa", "está", "estan", "están",
@@ -133,7 +114,7 @@ static bool looks_spanish(const struct turn *t)
 					    "el técnico", "calentador", "persona", "hablar", NULL};
 	int hits = 0;
 	for (const char *const *w = words; *w; w++)
-		hits += has_word(t, *w);
+		hits += dialog__has_word(t, *w);
 	if (memchr(t->text, 0xC2, t->len) && (strstr(t->text, "¿") || strstr(t->text, "¡")))
 		hits++;
 	if (strstr(t->text, "ñ"))
@@ -141,19 +122,19 @@ static bool looks_spanish(const struct turn *t)
 	return hits >= 1;
 }
 
-static bool looks_english(const struct turn *t)
+static bool looks_english(const struct dialog_ctx *t)
 {
 	static const char *const words[] = {"the", "my", "is", "can", "you", "please",
 					    "what", "when", "how", "need", "want", NULL};
 	int hits = 0;
 	for (const char *const *w = words; *w; w++)
-		hits += has_word(t, *w);
+		hits += dialog__has_word(t, *w);
 	return hits >= 2;
 }
 
 /* ---------------------------------------------------------------- facts */
 
-static const char *trade_of_equipment(const char *eq)
+const char *dialog__trade_of_equipment(const char *eq)
 {
 	static const char *const hvac[] = {"air_conditioner", "heat_pump", "furnace", "boiler",
 					   "thermostat", "ductwork", "mini_split", NULL};
@@ -171,7 +152,7 @@ static const char *trade_of_equipment(const char *eq)
 	return "plumbing";
 }
 
-static const char *trade_of_words(const struct turn *t)
+static const char *trade_of_words(const struct dialog_ctx *t)
 {
 	static const char *const plumb[] = {"leak", "leaking", "drain", "clog", "clogged", "pipe",
 					    "toilet", "sink", "plumber", "plumbing", "sewer",
@@ -180,11 +161,11 @@ static const char *trade_of_words(const struct turn *t)
 					   "power", "wiring", "switch", "electricista", NULL};
 	static const char *const hvac[] = {"ac", "a c", "heat", "heating", "cooling", "furnace",
 					   "hvac", "air", "aire", "calefacción", NULL};
-	if (has_any(t, plumb))
+	if (dialog__has_any(t, plumb))
 		return "plumbing";
-	if (has_any(t, elec))
+	if (dialog__has_any(t, elec))
 		return "electrical";
-	if (has_any(t, hvac))
+	if (dialog__has_any(t, hvac))
 		return "hvac";
 	return NULL;
 }
@@ -227,7 +208,7 @@ static bool generic_word(const char *w)
 	return false;
 }
 
-static int service_score(const struct turn *t, const struct dialog_service *svc,
+static int service_score(const struct dialog_ctx *t, const struct dialog_service *svc,
 			 const char *eq_trade)
 {
 	char words[256];
@@ -243,13 +224,13 @@ static int service_score(const struct turn *t, const struct dialog_service *svc,
 			continue;
 		char alt[64];
 		snprintf(alt, sizeof alt, "%.*s", (int)strlen(w) - 1, w); /* "tuneup" ~ "tune up" */
-		if (has_word(t, w) || (!strcmp(w, "tuneup") && has_word(t, "tune up")) ||
+		if (dialog__has_word(t, w) || (!strcmp(w, "tuneup") && dialog__has_word(t, "tune up")) ||
 		    (strlen(w) > 5 && strstr(t->low, alt)))
 			score += generic_word(w) ? 1 : 3;
 	}
 	static const char *const install_words[] = {"install", "installed", "installation",
 						    "replace", "new", "instalar", NULL};
-	if (install && !has_any(t, install_words))
+	if (install && !dialog__has_any(t, install_words))
 		score -= 3;
 	if (eq_trade && svc->trade && !strcmp(svc->trade, eq_trade))
 		score += 1;
@@ -257,7 +238,7 @@ static int service_score(const struct turn *t, const struct dialog_service *svc,
 }
 
 /* Picks the service the customer wants from the text; NULL when nothing fits. */
-static const struct dialog_service *match_service(const struct turn *t, const char *eq_trade)
+const struct dialog_service *dialog__match_service(const struct dialog_ctx *t, const char *eq_trade)
 {
 	const struct dialog_service *best = NULL;
 	int best_score = 2;
@@ -272,7 +253,7 @@ static const struct dialog_service *match_service(const struct turn *t, const ch
 }
 
 /* The diagnostic visit: the service whose code or name says "service call". */
-static const struct dialog_service *diagnostic_service(const struct dialog_env *env)
+const struct dialog_service *dialog__diagnostic_service(const struct dialog_env *env)
 {
 	for (size_t i = 0; i < env->n_services; i++) {
 		const struct dialog_service *svc = &env->services[i];
@@ -283,7 +264,7 @@ static const struct dialog_service *diagnostic_service(const struct dialog_env *
 	return NULL;
 }
 
-static bool zip_served(const struct dialog_env *env, const char *zip)
+bool dialog__zip_served(const struct dialog_env *env, const char *zip)
 {
 	const struct schedule_business *b = env->cal->business;
 	if (!b->n_zips)
@@ -294,7 +275,7 @@ static bool zip_served(const struct dialog_env *env, const char *zip)
 	return false;
 }
 
-static void area_list(const struct dialog_env *env, char *out, size_t n)
+void dialog__area_list(const struct dialog_env *env, char *out, size_t n)
 {
 	const struct schedule_business *b = env->cal->business;
 	size_t used = 0;
@@ -303,9 +284,9 @@ static void area_list(const struct dialog_env *env, char *out, size_t n)
 		used += (size_t)snprintf(out + used, n - used, "%s%s", i ? ", " : "", b->zips[i]);
 }
 
-static const struct dialog_job *find_job(const struct turn *t, bool include_done)
+const struct dialog_job *dialog__find_job(const struct dialog_ctx *t, bool include_done)
 {
-	const struct nlu_entity *jn = ent(t, NLU_ENT_JOB_NUMBER, false);
+	const struct nlu_entity *jn = dialog__entity(t, NLU_ENT_JOB_NUMBER, false);
 	const char *want = jn ? jn->value : (t->s->job_number[0] ? t->s->job_number : NULL);
 	const struct dialog_job *best = NULL;
 	for (size_t i = 0; i < t->env->n_jobs; i++) {
@@ -329,363 +310,15 @@ static const struct dialog_job *find_job(const struct turn *t, bool include_done
 	return best;
 }
 
-static const char *service_label(const struct turn *t, const char *code)
+const char *dialog__service_label(const struct dialog_ctx *t, const char *code)
 {
 	const struct dialog_service *svc = dialog__service(t->env, code);
 	return svc && svc->name ? svc->name : (code && *code ? code : "service");
 }
 
-/* ---------------------------------------------------------------- answers */
-
-static void answer_hours(struct turn *t)
-{
-	const struct schedule_business *b = t->env->cal->business;
-	const struct nlu_entity *dt = ent(t, NLU_ENT_DATETIME, false);
-	char a[64], c[64];
-	struct tz_local l;
-	if (dt && !dt->dt_point && !tz_to_local(b->zone, dt->dt_start, &l) &&
-	    dt->dt_end - dt->dt_start >= 3600 * 20) {
-		/* a whole day was named: that day's hours */
-		const struct schedule_day *d = &b->hours[l.wday];
-		bool holiday = false;
-		for (size_t i = 0; i < b->n_holidays; i++)
-			holiday |= b->holidays[i].year == l.year && b->holidays[i].month == l.month &&
-				   b->holidays[i].day == l.day;
-		if (!d->n || holiday) {
-			say(t, "hours_day_closed", (const char *const[]){"day", dialog__day_name(t->s, l.wday), NULL});
-		} else {
-			snprintf(a, sizeof a, "%d:%02d-%d:%02d", d->range[0].start / 60,
-				 d->range[0].start % 60, d->range[d->n - 1].end / 60,
-				 d->range[d->n - 1].end % 60);
-			say(t, "hours_day_open", (const char *const[]){"day", dialog__day_name(t->s, l.wday), "range", a, NULL});
-		}
-		t->served = true;
-		return;
-	}
-	int64_t at = 0, closes = 0;
-	if (schedule_next_open(b, t->now, &at, &closes) == 0) {
-		if (at <= t->now) {
-			dialog__fmt_time(t->env, closes, c, sizeof c);
-			say(t, "open_now", (const char *const[]){"close", c, NULL});
-		} else {
-			dialog__fmt_day_time(t->env, t->s, at, a, sizeof a);
-			const char *holiday = NULL;
-			if (!tz_to_local(b->zone, t->now, &l))
-				for (size_t i = 0; i < b->n_holidays; i++)
-					if (b->holidays[i].year == l.year &&
-					    b->holidays[i].month == l.month && b->holidays[i].day == l.day)
-						holiday = "a holiday";
-			if (holiday)
-				say(t, "closed_holiday", (const char *const[]){"holiday", holiday, "next_open", a, NULL});
-			else
-				say(t, "closed_now", (const char *const[]){"next_open", a, NULL});
-		}
-	}
-	/* the week, from the business hours */
-	char week[256];
-	size_t used = 0;
-	week[0] = '\0';
-	static const int order[] = {1, 2, 3, 4, 5, 6, 0};
-	for (int i = 0; i < 7 && used + 48 < sizeof week; i++) {
-		const struct schedule_day *d = &b->hours[order[i]];
-		const char *name = dialog__day_name(t->s, order[i]);
-		if (!d->n)
-			continue;
-		else
-			used += (size_t)snprintf(week + used, sizeof week - used, "%s%s %d:%02d-%d:%02d",
-						 used ? ", " : "", name, d->range[0].start / 60,
-						 d->range[0].start % 60, d->range[d->n - 1].end / 60,
-						 d->range[d->n - 1].end % 60);
-	}
-	say(t, "hours_week", (const char *const[]){"hours", week, NULL});
-	t->served = true;
-}
-
-static void answer_area(struct turn *t)
-{
-	const struct nlu_entity *z = ent(t, NLU_ENT_ZIP, false);
-	char area[256];
-	area_list(t->env, area, sizeof area);
-	if (!z) {
-		say(t, "area_ask", NULL);
-		t->s->flow = DIALOG_FLOW_AREA;
-		t->s->await = DIALOG_AWAIT_ZIP;
-		t->served = true;
-		return;
-	}
-	if (zip_served(t->env, z->value))
-		say(t, "area_yes", (const char *const[]){"zip", z->value, NULL});
-	else
-		say(t, "area_no", (const char *const[]){"zip", z->value, "area", area, NULL});
-	if (t->s->flow == DIALOG_FLOW_AREA) {
-		t->s->flow = DIALOG_FLOW_NONE;
-		t->s->await = DIALOG_AWAIT_NONE;
-	}
-	t->served = true;
-}
-
-static void answer_pricing(struct turn *t)
-{
-	const struct nlu_entity *eq = ent(t, NLU_ENT_EQUIPMENT, false);
-	const struct dialog_service *svc =
-		match_service(t, eq ? trade_of_equipment(eq->value) : NULL);
-	static const char *const call_words[] = {"service call", "trip", "diagnostic",
-						 "come out", "visit", NULL};
-	if (!svc && has_any(t, call_words))
-		svc = diagnostic_service(t->env);
-	if (!svc && t->s->service_code[0])
-		svc = dialog__service(t->env, t->s->service_code);
-	char price[256];
-	if (svc && svc == diagnostic_service(t->env)) {
-		say(t, "pricing.service_call", NULL);
-	} else if (svc) {
-		char key[40];
-		dialog__fmt_money(svc->price_cents, price, sizeof price);
-		snprintf(key, sizeof key, "pricing.%s", svc->price_kind ? svc->price_kind : "fixed");
-		say(t, key, (const char *const[]){"service", svc->name, "price", price, "description", svc->description ? svc->description : "", NULL});
-	} else if (diagnostic_service(t->env)) {
-		say(t, "pricing.service_call", NULL);
-	} else {
-		char list[1024];
-		size_t used = 0;
-		list[0] = '\0';
-		for (size_t i = 0; i < t->env->n_services && used + 200 < sizeof list; i++) {
-			dialog__fmt_price(&t->env->services[i], price, sizeof price);
-			used += (size_t)snprintf(list + used, sizeof list - used, "%s%s %s",
-						 i ? "; " : "", t->env->services[i].name, price);
-		}
-		say(t, "price_list", (const char *const[]){"prices", list, NULL});
-	}
-	t->served = true;
-}
-
-static void answer_services(struct turn *t)
-{
-	bool done = false;
-	for (size_t i = 0; i < t->env->n_brands; i++) {
-		char w[64];
-		snprintf(w, sizeof w, "%s", t->env->brands[i]);
-		for (char *p = w; *p; p++)
-			*p = (char)tolower((unsigned char)*p);
-		if (has_word(t, w) || has_word(t, "brand") || has_word(t, "brands")) {
-			char list[256];
-			size_t used = 0;
-			for (size_t k = 0; k < t->env->n_brands && used + 40 < sizeof list; k++)
-				used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
-							 k ? ", " : "", t->env->brands[k]);
-			say(t, "brands", (const char *const[]){"brands", list, NULL});
-			done = true;
-			break;
-		}
-	}
-	const struct nlu_entity *eq = ent(t, NLU_ENT_EQUIPMENT, false);
-	const struct dialog_service *svc =
-		match_service(t, eq ? trade_of_equipment(eq->value) : NULL);
-	if (svc) {
-		char price[256];
-		dialog__fmt_price(svc, price, sizeof price);
-		say(t, "price_one", (const char *const[]){"service", svc->name, "price", price, NULL});
-		done = true;
-	}
-	if (t->env->kb && !done) {
-		struct kb_result res[1];
-		char q[KB_QUERY_MAX];
-		dialog__copy(q, sizeof q, t->text);
-		if (kb_search(t->env->kb, q, 1, res) == 1 && res[0].score > 1.0) {
-			say(t, "services_kb", (const char *const[]){"answer", res[0].snippet, NULL});
-			done = true;
-		}
-	}
-	if (!done) {
-		char list[512];
-		size_t used = 0;
-		list[0] = '\0';
-		for (size_t i = 0; i < t->env->n_services && used + 80 < sizeof list; i++)
-			used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
-						 i ? ", " : "", t->env->services[i].name);
-		say(t, "services_list", (const char *const[]){"services", list, NULL});
-	}
-	t->served = true;
-}
-
-static void answer_status(struct turn *t)
-{
-	const struct dialog_job *j = find_job(t, true);
-	if (!j) {
-		say(t, t->env->customer ? "job_none" : "job_ask", NULL);
-		t->s->await = DIALOG_AWAIT_JOB;
-		dialog__copy(t->s->summary_intent, sizeof t->s->summary_intent, "appointment_status");
-		return;
-	}
-	char win[96], eta[32], date[96];
-	dialog__fmt_window(t->env, t->s, j->start, j->end, win, sizeof win);
-	const char *tech = j->technician ? j->technician : dialog__tech_name(t->env, j->technician_id);
-	const char *svc = service_label(t, j->service_code);
-	const char *jn = j->job_number ? j->job_number : "";
-	switch (j->status) {
-	case SCHEDULE_JOB_EN_ROUTE:
-		if (j->eta) {
-			dialog__fmt_time(t->env, j->eta, eta, sizeof eta);
-			say(t, "status_en_route", (const char *const[]){"tech", tech, "service", svc, "job", jn, "eta", eta, NULL});
-		} else {
-			say(t, "status_en_route", (const char *const[]){"tech", tech, "service", svc, "job", jn, "eta", strcmp(t->s->lang, "es") ? "shortly" : "pronto", NULL});
-		}
-		break;
-	case SCHEDULE_JOB_ON_SITE:
-		say(t, "status_on_site", (const char *const[]){"tech", tech, "service", svc, "job", jn, NULL});
-		break;
-	case SCHEDULE_JOB_COMPLETED:
-		dialog__fmt_window(t->env, t->s, j->start, j->end, date, sizeof date);
-		say(t, "status_completed", (const char *const[]){"service", svc, "job", jn, "date", date, NULL});
-		break;
-	default:
-		say(t, "status_scheduled", (const char *const[]){"service", svc, "job", jn, "window", win, "tech", tech, NULL});
-		break;
-	}
-	if (t->s->await == DIALOG_AWAIT_JOB && t->s->flow == DIALOG_FLOW_NONE)
-		t->s->await = DIALOG_AWAIT_NONE;
-	t->served = true;
-	set_outcome(t, DIALOG_OUTCOME_ANSWERED);
-}
-
-static void answer_billing(struct turn *t)
-{
-	const struct dialog_job *inv = NULL;
-	for (size_t i = 0; t->env->customer && i < t->env->n_jobs; i++) {
-		const struct dialog_job *j = &t->env->jobs[i];
-		if (j->invoice_number && (!inv || j->start > inv->start))
-			inv = j;
-	}
-	const char *portal = t->env->portal_url ? t->env->portal_url : "";
-	if (inv) {
-		char amount[32];
-		dialog__fmt_money(inv->invoice_cents, amount, sizeof amount);
-		bool es = !strcmp(t->s->lang, "es");
-		const char *state = inv->invoice_paid ? (es ? "pagada" : "paid") : (es ? "pendiente de pago" : "unpaid");
-		(void)state;
-		say(t, inv->invoice_paid ? "billing_paid" : "billing_open", (const char *const[]){"invoice", inv->invoice_number, "service", service_label(t, inv->service_code), "amount", amount, NULL});
-		if (!inv->invoice_paid)
-			say(t, "billing_pay", (const char *const[]){"invoice", inv->invoice_number, "amount", amount, "portal", portal, NULL});
-	} else {
-		say(t, "billing_generic", (const char *const[]){"portal", portal, NULL});
-	}
-	t->served = true;
-}
-
-/* Masks a contact for display: "l***@example.com", "***-***-0182". */
-static void mask(const char *v, char *out, size_t n)
-{
-	const char *at = strchr(v, '@');
-	if (at)
-		snprintf(out, n, "%c***%s", v[0], at);
-	else {
-		size_t l = strlen(v);
-		snprintf(out, n, "***-***-%s", l >= 4 ? v + l - 4 : v);
-	}
-}
-
-static void reset_link(struct turn *t, const char *channel, const char *recipient,
-		       enum dialog_action_kind kind)
-{
-	struct dialog_action *a = action(t, kind);
-	if (!a)
-		return;
-	struct buf body = BUF_INIT;
-	struct dialog_state tmp = *t->s;
-	if (dialog__say(t->env, &tmp, &body, "reset_text",
-			(const char *const[]){"portal", t->env->portal_url ? t->env->portal_url : "", NULL}) && !t->rc)
-		t->rc = -ENOMEM;
-	dialog__copy(a->channel, sizeof a->channel, channel);
-	dialog__copy(a->recipient, sizeof a->recipient, recipient);
-	dialog__copy(a->name, sizeof a->name, "password_reset");
-	dialog__copy(a->text, sizeof a->text, body.data ? body.data : "");
-	buf_free(&body);
-}
-
-static void do_reset(struct turn *t)
-{
-	const struct dialog_customer *c = t->env->customer;
-	struct dialog_state *s = t->s;
-	dialog__copy(s->summary_intent, sizeof s->summary_intent, "password_reset");
-	if (c && (c->email || c->phone)) {
-		char m[160];
-		bool email = c->email && *c->email;
-		mask(email ? c->email : c->phone, m, sizeof m);
-		reset_link(t, email ? "email" : "sms", email ? c->email : c->phone, DIALOG_ACT_SEND);
-		bool es = !strcmp(s->lang, "es");
-		say(t, "reset_sent", (const char *const[]){"kind", email ? (es ? "correo" : "email") : (es ? "teléfono" : "phone number"), "masked", m, NULL});
-		s->flow = DIALOG_FLOW_NONE;
-		s->await = DIALOG_AWAIT_NONE;
-		t->served = true;
-		set_outcome(t, DIALOG_OUTCOME_ANSWERED);
-		return;
-	}
-	const struct nlu_entity *e = ent(t, NLU_ENT_EMAIL, false);
-	if (!e)
-		e = ent(t, NLU_ENT_PHONE, false);
-	if (e) {
-		/* the link goes to that contact only if it is on file; the reply never says */
-		reset_link(t, e->type == NLU_ENT_EMAIL ? "email" : "sms", e->value,
-			   DIALOG_ACT_SEND_IF_ON_FILE);
-		say(t, "reset_maybe_sent", NULL);
-		s->flow = DIALOG_FLOW_NONE;
-		s->await = DIALOG_AWAIT_NONE;
-		t->served = true;
-		set_outcome(t, DIALOG_OUTCOME_ANSWERED);
-		return;
-	}
-	say(t, "reset_ask", NULL);
-	s->flow = DIALOG_FLOW_RESET;
-	s->await = DIALOG_AWAIT_IDENTITY;
-}
-
-static void do_contact(struct turn *t, bool confirmed)
-{
-	const struct dialog_customer *c = t->env->customer;
-	struct dialog_state *s = t->s;
-	dialog__copy(s->summary_intent, sizeof s->summary_intent, "update_contact");
-	if (!c || !c->id) {
-		say(t, "contact_unverified", NULL);
-		s->flow = DIALOG_FLOW_NONE;
-		s->await = DIALOG_AWAIT_NONE;
-		t->served = true;
-		return;
-	}
-	bool es = !strcmp(s->lang, "es");
-	if (confirmed && s->new_contact[0]) {
-		bool email = strchr(s->new_contact, '@') != NULL;
-		struct dialog_action *a = action(t, DIALOG_ACT_UPDATE_CONTACT);
-		if (a) {
-			dialog__copy(a->channel, sizeof a->channel, email ? "email" : "phone");
-			dialog__copy(a->recipient, sizeof a->recipient, s->new_contact);
-		}
-		say(t, "contact_done", (const char *const[]){"value", s->new_contact, "kind", email ? (es ? "correo" : "email address") : (es ? "teléfono" : "phone number"), NULL});
-		s->flow = DIALOG_FLOW_NONE;
-		s->await = DIALOG_AWAIT_NONE;
-		s->new_contact[0] = '\0';
-		t->served = true;
-		set_outcome(t, DIALOG_OUTCOME_ANSWERED);
-		return;
-	}
-	const struct nlu_entity *e = ent(t, NLU_ENT_EMAIL, false);
-	if (!e)
-		e = ent(t, NLU_ENT_PHONE, true);
-	s->flow = DIALOG_FLOW_CONTACT;
-	if (!e) {
-		say(t, "contact_ask", NULL);
-		s->await = DIALOG_AWAIT_CONTACT;
-		return;
-	}
-	dialog__copy(s->new_contact, sizeof s->new_contact, e->value);
-	bool email = e->type == NLU_ENT_EMAIL;
-	say(t, "contact_confirm", (const char *const[]){"value", e->value, "kind", email ? (es ? "correo" : "email address") : (es ? "teléfono" : "phone number"), NULL});
-	s->await = DIALOG_AWAIT_CONFIRM;
-	t->served = true;
-}
-
 /* ---------------------------------------------------------------- booking */
 
-static void offers_text(struct turn *t, char *out, size_t n)
+static void offers_text(struct dialog_ctx *t, char *out, size_t n)
 {
 	size_t used = 0;
 	out[0] = '\0';
@@ -698,7 +331,7 @@ static void offers_text(struct turn *t, char *out, size_t n)
 	}
 }
 
-static int service_windows(const struct turn *t)
+static int service_windows(const struct dialog_ctx *t)
 {
 	const struct dialog_service *svc = dialog__service(t->env, t->s->service_code);
 	int w = svc ? svc->windows : 1;
@@ -707,7 +340,7 @@ static int service_windows(const struct turn *t)
 	return w > 0 ? w : 1;
 }
 
-static bool day_closed(const struct turn *t, int64_t at, int *wday)
+static bool day_closed(const struct dialog_ctx *t, int64_t at, int *wday)
 {
 	const struct schedule_business *b = t->env->cal->business;
 	struct tz_local l;
@@ -724,7 +357,7 @@ static bool day_closed(const struct turn *t, int64_t at, int *wday)
 }
 
 /* Searches windows for the pending booking and offers them. */
-static void offer_slots(struct turn *t)
+static void offer_slots(struct dialog_ctx *t)
 {
 	struct dialog_state *s = t->s;
 	struct schedule_request req = {
@@ -742,9 +375,9 @@ static void offer_slots(struct turn *t)
 	struct schedule_slot slots[DIALOG_OFFERS_MAX];
 	enum schedule_match match = SCHEDULE_MATCH_NONE;
 	int n = schedule_find_slots(t->env->cal, &req, slots, DIALOG_OFFERS_MAX, &match);
-	const char *svc = service_label(t, s->service_code);
+	const char *svc = dialog__service_label(t, s->service_code);
 	if (n <= 0) {
-		say(t, "book_no_slots", (const char *const[]){"service", svc, NULL});
+		dialog__reply(t, "book_no_slots", (const char *const[]){"service", svc, NULL});
 		s->n_offers = 0;
 		s->await = DIALOG_AWAIT_NONE;
 		t->failed = true;
@@ -758,19 +391,19 @@ static void offer_slots(struct turn *t)
 	offers_text(t, list, sizeof list);
 	int wday = 0;
 	if (s->pref_start && match != SCHEDULE_MATCH_PREFERRED && day_closed(t, s->pref_start, &wday))
-		say(t, "book_offers_closed_day", (const char *const[]){"day", dialog__day_name(s, wday), "closed_reason", strcmp(s->lang, "es") ? "no business hours that day" : "no abrimos ese día", "service", svc, "offers", list, NULL});
+		dialog__reply(t, "book_offers_closed_day", (const char *const[]){"day", dialog__day_name(s, wday), "closed_reason", strcmp(s->lang, "es") ? "no business hours that day" : "no abrimos ese día", "service", svc, "offers", list, NULL});
 	else if (s->pref_start && match != SCHEDULE_MATCH_PREFERRED)
-		say(t, "book_offers_other_day", (const char *const[]){"service", svc, "offers", list, NULL});
+		dialog__reply(t, "book_offers_other_day", (const char *const[]){"service", svc, "offers", list, NULL});
 	else
-		say(t, "book_offers", (const char *const[]){"service", svc, "offers", list, NULL});
+		dialog__reply(t, "book_offers", (const char *const[]){"service", svc, "offers", list, NULL});
 	s->await = DIALOG_AWAIT_CHOICE;
 	t->served = true;
 }
 
 /* Takes a preferred time from the turn's date/time entity. True when there was one. */
-static bool take_preference(struct turn *t)
+static bool take_preference(struct dialog_ctx *t)
 {
-	const struct nlu_entity *dt = ent(t, NLU_ENT_DATETIME, true);
+	const struct nlu_entity *dt = dialog__entity(t, NLU_ENT_DATETIME, true);
 	static const char *const soon[] = {"asap", "soonest", "earliest", "as soon as possible",
 					   "lo antes posible", "any time", "anytime", NULL};
 	if (dt && !dt->dt_point) {
@@ -779,7 +412,7 @@ static bool take_preference(struct turn *t)
 		t->s->parts = 0;
 		return true;
 	}
-	if ((dt && dt->dt_point) || has_any(t, soon)) {
+	if ((dt && dt->dt_point) || dialog__has_any(t, soon)) {
 		t->s->pref_start = t->s->pref_end = 0;
 		t->s->parts = 0;
 		return true;
@@ -788,14 +421,14 @@ static bool take_preference(struct turn *t)
 }
 
 /* Which offer the customer picked, or -1. */
-static int pick_offer(struct turn *t)
+static int pick_offer(struct dialog_ctx *t)
 {
 	struct dialog_state *s = t->s;
 	static const char *const ord[3][8] = {
 		{"first", "1st", "1", "primera", "primer", "uno", NULL},
 		{"second", "2nd", "2", "segunda", "segundo", "dos", NULL},
 		{"third", "3rd", "3", "tercera", "tercer", "tres", NULL}};
-	const struct nlu_entity *dt = ent(t, NLU_ENT_DATETIME, true);
+	const struct nlu_entity *dt = dialog__entity(t, NLU_ENT_DATETIME, true);
 	if (dt) {
 		for (int i = 0; i < s->n_offers; i++)
 			if (s->offers[i].start >= dt->dt_start && s->offers[i].start <= dt->dt_end &&
@@ -813,19 +446,19 @@ static int pick_offer(struct turn *t)
 		return -1;
 	}
 	for (int i = 0; i < 3 && i < s->n_offers; i++)
-		if (has_any(t, ord[i]))
+		if (dialog__has_any(t, ord[i]))
 			return i;
-	if ((has_word(t, "last") || has_word(t, "último") || has_word(t, "última")) && s->n_offers)
+	if ((dialog__has_word(t, "last") || dialog__has_word(t, "último") || dialog__has_word(t, "última")) && s->n_offers)
 		return s->n_offers - 1;
-	if (is(t->nlu->intent.intent, "affirm") && (s->n_offers == 1 || has_word(t, "earliest") ||
-						   has_word(t, "soonest")))
+	if (is(t->nlu->intent.intent, "affirm") && (s->n_offers == 1 || dialog__has_word(t, "earliest") ||
+						   dialog__has_word(t, "soonest")))
 		return 0;
-	if (has_word(t, "earliest") || has_word(t, "soonest") || has_word(t, "that one"))
+	if (dialog__has_word(t, "earliest") || dialog__has_word(t, "soonest") || dialog__has_word(t, "that one"))
 		return 0;
 	return -1;
 }
 
-static void price_fact(struct turn *t, char *out, size_t n)
+static void price_fact(struct dialog_ctx *t, char *out, size_t n)
 {
 	const struct dialog_service *svc = dialog__service(t->env, t->s->service_code);
 	out[0] = '\0';
@@ -834,7 +467,7 @@ static void price_fact(struct turn *t, char *out, size_t n)
 	char p[64], key[40];
 	struct buf b = BUF_INIT;
 	dialog__fmt_money(svc->price_cents, p, sizeof p);
-	if (svc == diagnostic_service(t->env))
+	if (svc == dialog__diagnostic_service(t->env))
 		snprintf(key, sizeof key, "price_note.service_call");
 	else
 		snprintf(key, sizeof key, "price_note.%s", svc->price_kind ? svc->price_kind : "fixed");
@@ -844,23 +477,23 @@ static void price_fact(struct turn *t, char *out, size_t n)
 	buf_free(&b);
 }
 
-static void confirm_prompt(struct turn *t)
+static void confirm_prompt(struct dialog_ctx *t)
 {
 	struct dialog_state *s = t->s;
 	const struct dialog_offer *o = &s->offers[s->chosen];
 	char win[96], pf[320], old[96] = "";
 	dialog__fmt_window(t->env, s, o->start, o->end, win, sizeof win);
 	price_fact(t, pf, sizeof pf);
-	const char *svc = service_label(t, s->service_code);
+	const char *svc = dialog__service_label(t, s->service_code);
 	const char *tech = dialog__tech_name(t->env, o->technician_id);
 	if (s->flow == DIALOG_FLOW_RESCHEDULE) {
 		for (size_t i = 0; i < t->env->n_jobs; i++)
 			if (t->env->jobs[i].id == s->job_id)
 				dialog__fmt_window(t->env, s, t->env->jobs[i].start, t->env->jobs[i].end,
 						   old, sizeof old);
-		say(t, "resched_confirm", (const char *const[]){"service", svc, "old_window", old, "window", win, "tech", tech, NULL});
+		dialog__reply(t, "resched_confirm", (const char *const[]){"service", svc, "old_window", old, "window", win, "tech", tech, NULL});
 	} else {
-		say(t, "book_confirm", (const char *const[]){"service", svc, "window", win, "tech", tech, "address", s->address[0] ? s->address : s->zip, "price_fact", pf, NULL});
+		dialog__reply(t, "book_confirm", (const char *const[]){"service", svc, "window", win, "tech", tech, "address", s->address[0] ? s->address : s->zip, "price_fact", pf, NULL});
 	}
 	s->await = DIALOG_AWAIT_CONFIRM;
 	t->served = true;
@@ -876,17 +509,17 @@ static void end_flow(struct dialog_state *s)
 	s->parts = 0;
 }
 
-static void execute_booking(struct turn *t)
+static void execute_booking(struct dialog_ctx *t)
 {
 	struct dialog_state *s = t->s;
 	const struct dialog_offer *o = &s->offers[s->chosen];
 	char win[96], pf[320];
 	dialog__fmt_window(t->env, s, o->start, o->end, win, sizeof win);
 	price_fact(t, pf, sizeof pf);
-	const char *svc = service_label(t, s->service_code);
+	const char *svc = dialog__service_label(t, s->service_code);
 	const char *tech = dialog__tech_name(t->env, o->technician_id);
 	if (s->flow == DIALOG_FLOW_RESCHEDULE) {
-		struct dialog_action *a = action(t, DIALOG_ACT_RESCHEDULE);
+		struct dialog_action *a = dialog__action(t, DIALOG_ACT_RESCHEDULE);
 		if (a) {
 			a->appointment_id = s->job_id;
 			a->start = o->start;
@@ -896,12 +529,12 @@ static void execute_booking(struct turn *t)
 			dialog__copy(a->service_code, sizeof a->service_code, s->service_code);
 			dialog__copy(a->trade, sizeof a->trade, s->trade);
 		}
-		say(t, "resched_done", (const char *const[]){"service", svc, "job", s->job_number, "window", win, "tech", tech, NULL});
-		set_outcome(t, DIALOG_OUTCOME_RESCHEDULED);
+		dialog__reply(t, "resched_done", (const char *const[]){"service", svc, "job", s->job_number, "window", win, "tech", tech, NULL});
+		dialog__outcome(t, DIALOG_OUTCOME_RESCHEDULED);
 	} else {
 		snprintf(s->job_number, sizeof s->job_number, "J-%" PRId64,
 			 t->env->next_job_seq > 0 ? t->env->next_job_seq : (int64_t)1);
-		struct dialog_action *a = action(t, DIALOG_ACT_BOOK);
+		struct dialog_action *a = dialog__action(t, DIALOG_ACT_BOOK);
 		if (a) {
 			a->start = o->start;
 			a->end = o->end;
@@ -915,20 +548,20 @@ static void execute_booking(struct turn *t)
 		}
 		char first[64];
 		snprintf(first, sizeof first, "%.*s", (int)strcspn(tech, " "), tech);
-		say(t, "book_done", (const char *const[]){"service", svc, "window", win, "tech", tech, "technician_first_name", first, "address", s->address[0] ? s->address : s->zip, "job", s->job_number, "price_fact", pf, NULL});
-		set_outcome(t, DIALOG_OUTCOME_BOOKED);
+		dialog__reply(t, "book_done", (const char *const[]){"service", svc, "window", win, "tech", tech, "technician_first_name", first, "address", s->address[0] ? s->address : s->zip, "job", s->job_number, "price_fact", pf, NULL});
+		dialog__outcome(t, DIALOG_OUTCOME_BOOKED);
 	}
 	end_flow(s);
 	t->served = true;
 }
 
 /* Moves the booking forward as far as the facts allow. */
-static void book_advance(struct turn *t)
+static void book_advance(struct dialog_ctx *t)
 {
 	struct dialog_state *s = t->s;
 	const struct dialog_customer *c = t->env->customer;
 	if (!s->service_code[0] || !s->trade[0]) {
-		say(t, "book_ask_problem", NULL);
+		dialog__reply(t, "book_ask_problem", NULL);
 		s->await = DIALOG_AWAIT_PROBLEM;
 		return;
 	}
@@ -937,23 +570,23 @@ static void book_advance(struct turn *t)
 		dialog__copy(s->zip, sizeof s->zip, c->zip);
 	}
 	if (!s->address[0] && !s->zip[0]) {
-		say(t, "book_ask_address", NULL);
+		dialog__reply(t, "book_ask_address", NULL);
 		s->await = DIALOG_AWAIT_ADDRESS;
 		return;
 	}
 	if (!s->zip[0]) {
-		say(t, "book_ask_zip", (const char *const[]){"address", s->address, NULL});
+		dialog__reply(t, "book_ask_zip", (const char *const[]){"address", s->address, NULL});
 		s->await = DIALOG_AWAIT_ZIP;
 		return;
 	}
-	if (!zip_served(t->env, s->zip)) {
+	if (!dialog__zip_served(t->env, s->zip)) {
 		char area[256];
-		area_list(t->env, area, sizeof area);
-		say(t, "area_no", (const char *const[]){"zip", s->zip, "area", area, NULL});
+		dialog__area_list(t->env, area, sizeof area);
+		dialog__reply(t, "area_no", (const char *const[]){"zip", s->zip, "area", area, NULL});
 		event(t, "out_of_area", json_pack("{s:s}", "zip", s->zip));
 		end_flow(s);
 		t->served = true;
-		set_outcome(t, DIALOG_OUTCOME_ANSWERED);
+		dialog__outcome(t, DIALOG_OUTCOME_ANSWERED);
 		return;
 	}
 	if (s->chosen >= 0 && s->chosen < s->n_offers) {
@@ -964,19 +597,19 @@ static void book_advance(struct turn *t)
 }
 
 /* Reads the service, equipment, address and time a message gives for a booking. */
-static void book_absorb(struct turn *t)
+static void book_absorb(struct dialog_ctx *t)
 {
 	struct dialog_state *s = t->s;
-	const struct nlu_entity *eq = ent(t, NLU_ENT_EQUIPMENT, false);
-	const struct nlu_entity *addr = ent(t, NLU_ENT_ADDRESS, true);
-	const struct nlu_entity *zip = ent(t, NLU_ENT_ZIP, true);
-	const char *eq_trade = eq ? trade_of_equipment(eq->value) : NULL;
+	const struct nlu_entity *eq = dialog__entity(t, NLU_ENT_EQUIPMENT, false);
+	const struct nlu_entity *addr = dialog__entity(t, NLU_ENT_ADDRESS, true);
+	const struct nlu_entity *zip = dialog__entity(t, NLU_ENT_ZIP, true);
+	const char *eq_trade = eq ? dialog__trade_of_equipment(eq->value) : NULL;
 	if (eq)
 		dialog__copy(s->equipment, sizeof s->equipment, eq->value);
-	const struct dialog_service *svc = match_service(t, eq_trade ? eq_trade : s->trade[0] ? s->trade : NULL);
+	const struct dialog_service *svc = dialog__match_service(t, eq_trade ? eq_trade : s->trade[0] ? s->trade : NULL);
 	const char *wtrade = eq_trade ? eq_trade : trade_of_words(t);
 	if (!svc && (wtrade || eq) && !s->service_code[0])
-		svc = diagnostic_service(t->env);
+		svc = dialog__diagnostic_service(t->env);
 	if (svc && strcmp(svc->code, s->service_code)) {
 		dialog__copy(s->service_code, sizeof s->service_code, svc->code);
 		s->n_offers = 0;
@@ -1007,7 +640,7 @@ static void book_absorb(struct turn *t)
 	}
 }
 
-static void start_booking(struct turn *t)
+static void start_booking(struct dialog_ctx *t)
 {
 	struct dialog_state *s = t->s;
 	if (s->flow != DIALOG_FLOW_BOOK) {
@@ -1021,12 +654,12 @@ static void start_booking(struct turn *t)
 }
 
 /* reschedule and cancel start by finding the appointment */
-static bool take_job(struct turn *t)
+static bool take_job(struct dialog_ctx *t)
 {
 	struct dialog_state *s = t->s;
-	const struct dialog_job *j = find_job(t, false);
+	const struct dialog_job *j = dialog__find_job(t, false);
 	if (!j) {
-		say(t, t->env->customer ? "job_none" : "job_ask", NULL);
+		dialog__reply(t, t->env->customer ? "job_none" : "job_ask", NULL);
 		s->await = DIALOG_AWAIT_JOB;
 		return false;
 	}
@@ -1038,7 +671,7 @@ static bool take_job(struct turn *t)
 	return true;
 }
 
-static const struct dialog_job *current_job(const struct turn *t)
+static const struct dialog_job *current_job(const struct dialog_ctx *t)
 {
 	for (size_t i = 0; i < t->env->n_jobs; i++)
 		if (t->env->jobs[i].id == t->s->job_id)
@@ -1046,7 +679,7 @@ static const struct dialog_job *current_job(const struct turn *t)
 	return NULL;
 }
 
-static void resched_advance(struct turn *t)
+static void resched_advance(struct dialog_ctx *t)
 {
 	struct dialog_state *s = t->s;
 	const struct dialog_job *j = current_job(t);
@@ -1062,7 +695,7 @@ static void resched_advance(struct turn *t)
 	if (!s->pref_start && s->await != DIALOG_AWAIT_TIME && !s->n_offers) {
 		char win[96];
 		dialog__fmt_window(t->env, s, j->start, j->end, win, sizeof win);
-		say(t, "resched_ask_time", (const char *const[]){"service", service_label(t, j->service_code), "window", win, "tech", j->technician ? j->technician : dialog__tech_name(t->env, j->technician_id), NULL});
+		dialog__reply(t, "resched_ask_time", (const char *const[]){"service", dialog__service_label(t, j->service_code), "window", win, "tech", j->technician ? j->technician : dialog__tech_name(t->env, j->technician_id), NULL});
 		s->await = DIALOG_AWAIT_TIME;
 		t->served = true;
 		return;
@@ -1070,7 +703,7 @@ static void resched_advance(struct turn *t)
 	offer_slots(t);
 }
 
-static void start_reschedule(struct turn *t)
+static void start_reschedule(struct dialog_ctx *t)
 {
 	struct dialog_state *s = t->s;
 	end_flow(s);
@@ -1079,16 +712,16 @@ static void start_reschedule(struct turn *t)
 	s->flow = DIALOG_FLOW_RESCHEDULE;
 	dialog__copy(s->summary_intent, sizeof s->summary_intent, "reschedule");
 	/* "move Thursday's visit to next week": the last date is the new one */
-	const struct nlu_entity *first = ent(t, NLU_ENT_DATETIME, false);
-	const struct nlu_entity *last = ent(t, NLU_ENT_DATETIME, true);
+	const struct nlu_entity *first = dialog__entity(t, NLU_ENT_DATETIME, false);
+	const struct nlu_entity *last = dialog__entity(t, NLU_ENT_DATETIME, true);
 	if (!take_job(t))
 		return;
-	if (last && (last != first || !has_word(t, "appointment's")))
+	if (last && (last != first || !dialog__has_word(t, "appointment's")))
 		take_preference(t);
 	resched_advance(t);
 }
 
-static void cancel_advance(struct turn *t)
+static void cancel_advance(struct dialog_ctx *t)
 {
 	struct dialog_state *s = t->s;
 	const struct dialog_job *j = current_job(t);
@@ -1101,12 +734,12 @@ static void cancel_advance(struct turn *t)
 	}
 	char win[96];
 	dialog__fmt_window(t->env, s, j->start, j->end, win, sizeof win);
-	say(t, "cancel_confirm", (const char *const[]){"service", service_label(t, j->service_code), "window", win, "job", s->job_number, NULL});
+	dialog__reply(t, "cancel_confirm", (const char *const[]){"service", dialog__service_label(t, j->service_code), "window", win, "job", s->job_number, NULL});
 	s->await = DIALOG_AWAIT_CONFIRM;
 	t->served = true;
 }
 
-static void start_cancel(struct turn *t)
+static void start_cancel(struct dialog_ctx *t)
 {
 	struct dialog_state *s = t->s;
 	end_flow(s);
@@ -1117,42 +750,42 @@ static void start_cancel(struct turn *t)
 	cancel_advance(t);
 }
 
-static void execute_cancel(struct turn *t)
+static void execute_cancel(struct dialog_ctx *t)
 {
 	struct dialog_state *s = t->s;
 	const struct dialog_job *j = current_job(t);
 	char win[96] = "";
 	if (j)
 		dialog__fmt_window(t->env, s, j->start, j->end, win, sizeof win);
-	struct dialog_action *a = action(t, DIALOG_ACT_CANCEL);
+	struct dialog_action *a = dialog__action(t, DIALOG_ACT_CANCEL);
 	if (a) {
 		a->appointment_id = s->job_id;
 		dialog__copy(a->job_number, sizeof a->job_number, s->job_number);
 	}
-	say(t, "cancel_done", (const char *const[]){"service", service_label(t, s->service_code), "window", win, "job", s->job_number, NULL});
-	set_outcome(t, DIALOG_OUTCOME_CANCELLED);
+	dialog__reply(t, "cancel_done", (const char *const[]){"service", dialog__service_label(t, s->service_code), "window", win, "job", s->job_number, NULL});
+	dialog__outcome(t, DIALOG_OUTCOME_CANCELLED);
 	end_flow(s);
 	t->served = true;
 }
 
 /* ---------------------------------------------------------------- context */
 
-static bool intent_is(const struct turn *t, const char *name, double min)
+static bool intent_is(const struct dialog_ctx *t, const char *name, double min)
 {
 	return is(t->nlu->intent.intent, name) && t->nlu->intent.confidence >= min;
 }
 
-static bool changed_mind(const struct turn *t)
+static bool changed_mind(const struct dialog_ctx *t)
 {
 	static const char *const words[] = {"never mind", "nevermind", "forget it", "forget about it",
 					    "don't book", "do not book", "no longer", "olvídelo",
 					    "mejor no", NULL};
-	return has_any(t, words) ||
+	return dialog__has_any(t, words) ||
 	       (t->s->flow == DIALOG_FLOW_BOOK && intent_is(t, "cancel_appointment", 0.5));
 }
 
 /* True when the message answers what the engine asked for last. */
-static bool answers_pending(struct turn *t)
+static bool answers_pending(struct dialog_ctx *t)
 {
 	struct dialog_state *s = t->s;
 	const char *in = t->nlu->intent.intent;
@@ -1160,25 +793,25 @@ static bool answers_pending(struct turn *t)
 	case DIALOG_AWAIT_NONE:
 		return false;
 	case DIALOG_AWAIT_PROBLEM:
-		return ent(t, NLU_ENT_EQUIPMENT, false) || trade_of_words(t) ||
-		       match_service(t, NULL);
+		return dialog__entity(t, NLU_ENT_EQUIPMENT, false) || trade_of_words(t) ||
+		       dialog__match_service(t, NULL);
 	case DIALOG_AWAIT_ADDRESS:
 	case DIALOG_AWAIT_ZIP:
-		return ent(t, NLU_ENT_ADDRESS, false) || ent(t, NLU_ENT_ZIP, false);
+		return dialog__entity(t, NLU_ENT_ADDRESS, false) || dialog__entity(t, NLU_ENT_ZIP, false);
 	case DIALOG_AWAIT_TIME:
-		return ent(t, NLU_ENT_DATETIME, false) || has_word(t, "asap") ||
-		       has_word(t, "earliest") || has_word(t, "soonest") || has_word(t, "any time");
+		return dialog__entity(t, NLU_ENT_DATETIME, false) || dialog__has_word(t, "asap") ||
+		       dialog__has_word(t, "earliest") || dialog__has_word(t, "soonest") || dialog__has_word(t, "any time");
 	case DIALOG_AWAIT_CHOICE:
-		return pick_offer(t) >= 0 || ent(t, NLU_ENT_DATETIME, false) || is(in, "deny") ||
+		return pick_offer(t) >= 0 || dialog__entity(t, NLU_ENT_DATETIME, false) || is(in, "deny") ||
 		       changed_mind(t);
 	case DIALOG_AWAIT_CONFIRM:
-		return is(in, "affirm") || is(in, "deny") || ent(t, NLU_ENT_DATETIME, false) ||
-		       changed_mind(t) || has_word(t, "yes") || has_word(t, "sí");
+		return is(in, "affirm") || is(in, "deny") || dialog__entity(t, NLU_ENT_DATETIME, false) ||
+		       changed_mind(t) || dialog__has_word(t, "yes") || dialog__has_word(t, "sí");
 	case DIALOG_AWAIT_JOB:
-		return ent(t, NLU_ENT_JOB_NUMBER, false) || ent(t, NLU_ENT_PHONE, false);
+		return dialog__entity(t, NLU_ENT_JOB_NUMBER, false) || dialog__entity(t, NLU_ENT_PHONE, false);
 	case DIALOG_AWAIT_IDENTITY:
 	case DIALOG_AWAIT_CONTACT:
-		return ent(t, NLU_ENT_PHONE, false) || ent(t, NLU_ENT_EMAIL, false);
+		return dialog__entity(t, NLU_ENT_PHONE, false) || dialog__entity(t, NLU_ENT_EMAIL, false);
 	case DIALOG_AWAIT_PERSON:
 		return is(in, "affirm") || is(in, "deny");
 	case DIALOG_AWAIT_COUNT:
@@ -1187,17 +820,17 @@ static bool answers_pending(struct turn *t)
 	return false;
 }
 
-static void continue_flow(struct turn *t)
+static void continue_flow(struct dialog_ctx *t)
 {
 	struct dialog_state *s = t->s;
 	const char *in = t->nlu->intent.intent;
-	bool yes = is(in, "affirm") || (has_word(t, "yes") && !is(in, "deny")) || has_word(t, "sí");
+	bool yes = is(in, "affirm") || (dialog__has_word(t, "yes") && !is(in, "deny")) || dialog__has_word(t, "sí");
 	switch (s->await) {
 	case DIALOG_AWAIT_PROBLEM:
 	case DIALOG_AWAIT_ADDRESS:
 	case DIALOG_AWAIT_ZIP:
 		if (s->flow == DIALOG_FLOW_AREA) {
-			answer_area(t);
+			dialog__answer_area(t);
 			return;
 		}
 		book_absorb(t);
@@ -1214,7 +847,7 @@ static void continue_flow(struct turn *t)
 		return;
 	case DIALOG_AWAIT_CHOICE: {
 		if (changed_mind(t)) {
-			say(t, "book_changed_mind", NULL);
+			dialog__reply(t, "book_changed_mind", NULL);
 			end_flow(s);
 			t->served = true;
 			return;
@@ -1225,28 +858,28 @@ static void continue_flow(struct turn *t)
 			confirm_prompt(t);
 			return;
 		}
-		if (ent(t, NLU_ENT_DATETIME, false)) {
+		if (dialog__entity(t, NLU_ENT_DATETIME, false)) {
 			take_preference(t);
 			offer_slots(t);
 			return;
 		}
-		say(t, "book_what_change", NULL);
+		dialog__reply(t, "book_what_change", NULL);
 		s->await = DIALOG_AWAIT_TIME;
 		t->served = true;
 		return;
 	}
 	case DIALOG_AWAIT_CONFIRM:
 		if (changed_mind(t) && s->flow != DIALOG_FLOW_CANCEL) {
-			say(t, "book_changed_mind", NULL);
+			dialog__reply(t, "book_changed_mind", NULL);
 			end_flow(s);
 			t->served = true;
 			return;
 		}
 		if (s->flow == DIALOG_FLOW_CONTACT) {
 			if (yes)
-				do_contact(t, true);
+				dialog__contact(t, true);
 			else {
-				say(t, "contact_ask", NULL);
+				dialog__reply(t, "contact_ask", NULL);
 				s->await = DIALOG_AWAIT_CONTACT;
 			}
 			return;
@@ -1259,13 +892,13 @@ static void continue_flow(struct turn *t)
 				char win[96] = "";
 				if (j)
 					dialog__fmt_window(t->env, s, j->start, j->end, win, sizeof win);
-				say(t, "cancel_kept", (const char *const[]){"window", win, NULL});
+				dialog__reply(t, "cancel_kept", (const char *const[]){"window", win, NULL});
 				end_flow(s);
 				t->served = true;
 			}
 			return;
 		}
-		if (ent(t, NLU_ENT_DATETIME, false)) { /* "actually make it Friday" */
+		if (dialog__entity(t, NLU_ENT_DATETIME, false)) { /* "actually make it Friday" */
 			take_preference(t);
 			offer_slots(t);
 			return;
@@ -1274,7 +907,7 @@ static void continue_flow(struct turn *t)
 			execute_booking(t);
 			return;
 		}
-		say(t, "book_what_change", NULL);
+		dialog__reply(t, "book_what_change", NULL);
 		s->chosen = -1;
 		s->n_offers = 0;
 		s->await = DIALOG_AWAIT_TIME;
@@ -1286,17 +919,17 @@ static void continue_flow(struct turn *t)
 		} else if (s->flow == DIALOG_FLOW_CANCEL) {
 			start_cancel(t);
 		} else {
-			answer_status(t);
+			dialog__answer_status(t);
 		}
 		return;
 	case DIALOG_AWAIT_IDENTITY:
-		do_reset(t);
+		dialog__reset(t);
 		return;
 	case DIALOG_AWAIT_CONTACT:
-		do_contact(t, false);
+		dialog__contact(t, false);
 		return;
 	case DIALOG_AWAIT_PERSON: /* "yes" became a request for a person above */
-		say(t, "anything_else", NULL);
+		dialog__reply(t, "anything_else", NULL);
 		s->await = DIALOG_AWAIT_NONE;
 		return;
 	case DIALOG_AWAIT_NONE:
@@ -1306,17 +939,17 @@ static void continue_flow(struct turn *t)
 }
 
 /* The pending question again, after an aside. */
-static void reprompt(struct turn *t)
+static void reprompt(struct dialog_ctx *t)
 {
 	struct dialog_state *s = t->s;
 	char list[512];
 	switch (s->await) {
-	case DIALOG_AWAIT_PROBLEM: say(t, "book_ask_problem", NULL); break;
-	case DIALOG_AWAIT_ADDRESS: say(t, "book_ask_address", NULL); break;
-	case DIALOG_AWAIT_ZIP: say(t, "area_ask", NULL); break;
+	case DIALOG_AWAIT_PROBLEM: dialog__reply(t, "book_ask_problem", NULL); break;
+	case DIALOG_AWAIT_ADDRESS: dialog__reply(t, "book_ask_address", NULL); break;
+	case DIALOG_AWAIT_ZIP: dialog__reply(t, "area_ask", NULL); break;
 	case DIALOG_AWAIT_CHOICE:
 		offers_text(t, list, sizeof list);
-		say(t, "book_which", (const char *const[]){"offers", list, NULL});
+		dialog__reply(t, "book_which", (const char *const[]){"offers", list, NULL});
 		break;
 	case DIALOG_AWAIT_CONFIRM:
 		if (s->flow == DIALOG_FLOW_BOOK || s->flow == DIALOG_FLOW_RESCHEDULE)
@@ -1330,18 +963,18 @@ static void reprompt(struct turn *t)
 
 /* ---------------------------------------------------------------- escalation */
 
-static void safety_text(struct turn *t)
+static void safety_text(struct dialog_ctx *t)
 {
 	const struct nlu_signals *sg = &t->nlu->signals;
 	if (nlu_signals_has(sg, NLU_EV_GAS_SMELL))
-		say(t, "safety_gas", NULL);
+		dialog__reply(t, "safety_gas", NULL);
 	else if (nlu_signals_has(sg, NLU_EV_CO_ALARM))
-		say(t, "safety_co", NULL);
+		dialog__reply(t, "safety_co", NULL);
 	else if (nlu_signals_has(sg, NLU_EV_SPARKS) || nlu_signals_has(sg, NLU_EV_BURNING_SMELL) ||
 		 nlu_signals_has(sg, NLU_EV_ELECTRICAL_FIRE) || nlu_signals_has(sg, NLU_EV_SMOKE))
-		say(t, "safety_electrical", NULL);
+		dialog__reply(t, "safety_electrical", NULL);
 	else
-		say(t, "safety_generic", NULL);
+		dialog__reply(t, "safety_generic", NULL);
 }
 
 static bool water_damage(const struct nlu_signals *sg)
@@ -1351,7 +984,7 @@ static bool water_damage(const struct nlu_signals *sg)
 	       nlu_signals_has(sg, NLU_EV_WATER_THROUGH_CEILING);
 }
 
-static int64_t oncall_tech(const struct turn *t, const char **phone)
+static int64_t oncall_tech(const struct dialog_ctx *t, const char **phone)
 {
 	const struct schedule_oncall *rot = t->env->oncall;
 	size_t m;
@@ -1365,7 +998,7 @@ static int64_t oncall_tech(const struct turn *t, const char **phone)
 	return id;
 }
 
-static void escalate(struct turn *t, const struct dialog_escalation *e)
+static void escalate(struct dialog_ctx *t, const struct dialog_escalation *e)
 {
 	struct dialog_state *s = t->s;
 	const struct dialog_env *env = t->env;
@@ -1377,9 +1010,9 @@ static void escalate(struct turn *t, const struct dialog_escalation *e)
 		dialog__copy(s->problem, sizeof s->problem, t->text);
 	if (!s->trade[0]) {
 		const char *tr = trade_of_evidence(&t->nlu->signals);
-		const struct nlu_entity *eq = ent(t, NLU_ENT_EQUIPMENT, false);
+		const struct nlu_entity *eq = dialog__entity(t, NLU_ENT_EQUIPMENT, false);
 		if (!tr && eq)
-			tr = trade_of_equipment(eq->value);
+			tr = dialog__trade_of_equipment(eq->value);
 		if (!tr)
 			tr = trade_of_words(t);
 		dialog__copy(s->trade, sizeof s->trade, tr);
@@ -1391,7 +1024,7 @@ static void escalate(struct turn *t, const struct dialog_escalation *e)
 	event(t, "escalated", json_pack("{s:s,s:i,s:b}", "reasons", reasons, "priority",
 					(int)e->priority, "safety_first", e->safety_first));
 	if (water_damage(&t->nlu->signals))
-		say(t, "water_tip", NULL);
+		dialog__reply(t, "water_tip", NULL);
 	int p = e->priority >= DIALOG_P1 && e->priority <= DIALOG_P3 ? (int)e->priority : 2;
 	int sla = env->sla_seconds[p] > 0 ? env->sla_seconds[p] : (p == 1 ? 60 : 300);
 	if (env->agents_online > 0) {
@@ -1410,14 +1043,14 @@ static void escalate(struct turn *t, const struct dialog_escalation *e)
 			key = "handoff_loop";
 		else if (e->reasons & (1u << DIALOG_REASON_LOW_CONFIDENCE))
 			key = "handoff_low_confidence";
-		say(t, key, NULL);
-		struct dialog_action *a = action(t, DIALOG_ACT_HANDOFF);
+		dialog__reply(t, key, NULL);
+		struct dialog_action *a = dialog__action(t, DIALOG_ACT_HANDOFF);
 		if (a) {
 			a->packet = dialog_handoff_packet(env, s, t->nlu, t->now);
 			if (!a->packet && !t->rc)
 				t->rc = -ENOMEM;
 		}
-		set_outcome(t, DIALOG_OUTCOME_HANDOFF);
+		dialog__outcome(t, DIALOG_OUTCOME_HANDOFF);
 	} else {
 		int64_t promised = t->now + sla;
 		if (!e->page_oncall && !t->open) {
@@ -1436,22 +1069,22 @@ static void escalate(struct turn *t, const struct dialog_escalation *e)
 		if (e->page_oncall)
 			; /* the page below says who calls back */
 		else if (!phone)
-			say(t, "callback_no_phone", (const char *const[]){"promised", when, NULL});
+			dialog__reply(t, "callback_no_phone", (const char *const[]){"promised", when, NULL});
 		else
-			say(t, t->open ? "callback" : "callback_closed", (const char *const[]){"promised", when, "next_open", opens, NULL});
-		struct dialog_action *a = action(t, DIALOG_ACT_CALLBACK);
+			dialog__reply(t, t->open ? "callback" : "callback_closed", (const char *const[]){"promised", when, "next_open", opens, NULL});
+		struct dialog_action *a = dialog__action(t, DIALOG_ACT_CALLBACK);
 		if (a) {
 			a->promised_at = promised;
 			dialog__copy(a->recipient, sizeof a->recipient, phone);
 			dialog__copy(a->text, sizeof a->text, reasons);
 			a->packet = dialog_handoff_packet(env, s, t->nlu, t->now);
 		}
-		set_outcome(t, DIALOG_OUTCOME_CALLBACK);
+		dialog__outcome(t, DIALOG_OUTCOME_CALLBACK);
 	}
 	if (e->page_oncall) {
 		const char *tphone;
 		int64_t tech = oncall_tech(t, &tphone);
-		struct dialog_action *a = action(t, DIALOG_ACT_SEND);
+		struct dialog_action *a = dialog__action(t, DIALOG_ACT_SEND);
 		if (a) {
 			char summary[256], minutes[16];
 			snprintf(summary, sizeof summary, "%s%s%s", s->customer_name[0] ? s->customer_name : "",
@@ -1472,7 +1105,7 @@ static void escalate(struct turn *t, const struct dialog_escalation *e)
 			buf_free(&body);
 			snprintf(minutes, sizeof minutes, "%d", (sla + 59) / 60);
 			if (tech)
-				say(t, "oncall_paged", (const char *const[]){"tech", dialog__tech_name(env, tech), "minutes", minutes, NULL});
+				dialog__reply(t, "oncall_paged", (const char *const[]){"tech", dialog__tech_name(env, tech), "minutes", minutes, NULL});
 		}
 		event(t, "oncall_paged", json_pack("{s:I}", "technician_id", (json_int_t)tech));
 	}
@@ -1484,7 +1117,7 @@ static void escalate(struct turn *t, const struct dialog_escalation *e)
 
 /* Answers information questions in the other sentences of a message ("...and what are
  * your hours?"). */
-static void answer_asides(struct turn *t, const char *main_intent)
+static void answer_asides(struct dialog_ctx *t, const char *main_intent)
 {
 	static const char *const info[] = {"hours", "service_area", "pricing", "services_offered", NULL};
 	const char *p = t->text, *end = t->text + t->len;
@@ -1508,20 +1141,18 @@ static void answer_asides(struct turn *t, const char *main_intent)
 				for (int i = 0; info[i]; i++)
 					if (!strcmp(pr.intent, info[i]) && !is(main_intent, info[i]) && !done[i]) {
 						done[i] = true;
-						struct turn sub = *t;
-						struct nlu_result *r = NULL;
-						(void)r;
+						struct dialog_ctx sub = *t;
 						sub.text = p;
 						sub.len = (size_t)(q - p);
 						lower_text(&sub);
 						if (i == 0)
-							answer_hours(&sub);
+							dialog__answer_hours(&sub);
 						else if (i == 1)
-							answer_area(&sub);
+							dialog__answer_area(&sub);
 						else if (i == 2)
-							answer_pricing(&sub);
+							dialog__answer_pricing(&sub);
 						else
-							answer_services(&sub);
+							dialog__answer_services(&sub);
 						t->rc = sub.rc;
 					}
 		}
@@ -1531,7 +1162,7 @@ static void answer_asides(struct turn *t, const char *main_intent)
 
 /* When the message is an information question but one of its sentences asks for a
  * flow (book, reschedule, cancel, status), the flow is the main request. */
-static const char *flow_clause(struct turn *t, const char *in, double *conf)
+static const char *flow_clause(struct dialog_ctx *t, const char *in, double *conf)
 {
 	static const char *const info[] = {"hours", "service_area", "pricing", "services_offered", NULL};
 	static const char *const flows[] = {"book_service", "reschedule", "cancel_appointment",
@@ -1562,7 +1193,7 @@ static const char *flow_clause(struct turn *t, const char *in, double *conf)
 
 /* ---------------------------------------------------------------- the turn */
 
-static void dispatch(struct turn *t, const char *in, double conf)
+static void dispatch(struct dialog_ctx *t, const char *in, double conf)
 {
 	struct dialog_state *s = t->s;
 	bool pending = s->await != DIALOG_AWAIT_NONE;
@@ -1570,25 +1201,25 @@ static void dispatch(struct turn *t, const char *in, double conf)
 		in = "unknown";
 	if (is(in, "greeting")) {
 		if (!t->intro)
-			say(t, "greeting", NULL);
+			dialog__reply(t, "greeting", NULL);
 		t->served = true;
 	} else if (is(in, "goodbye")) {
-		say(t, "goodbye", NULL);
+		dialog__reply(t, "goodbye", NULL);
 		end_flow(s);
 		s->closed = true;
 		t->served = true;
 		return;
 	} else if (is(in, "hours")) {
-		answer_hours(t);
+		dialog__answer_hours(t);
 	} else if (is(in, "service_area")) {
-		answer_area(t);
+		dialog__answer_area(t);
 		pending = false;
 	} else if (is(in, "pricing")) {
-		answer_pricing(t);
+		dialog__answer_pricing(t);
 	} else if (is(in, "services_offered")) {
-		answer_services(t);
+		dialog__answer_services(t);
 	} else if (is(in, "billing_question")) {
-		answer_billing(t);
+		dialog__answer_billing(t);
 	} else if (is(in, "book_service")) {
 		start_booking(t);
 		return;
@@ -1597,7 +1228,7 @@ static void dispatch(struct turn *t, const char *in, double conf)
 		return;
 	} else if (is(in, "cancel_appointment")) {
 		if (s->flow == DIALOG_FLOW_BOOK) {
-			say(t, "book_changed_mind", NULL);
+			dialog__reply(t, "book_changed_mind", NULL);
 			end_flow(s);
 			t->served = true;
 			return;
@@ -1605,27 +1236,27 @@ static void dispatch(struct turn *t, const char *in, double conf)
 		start_cancel(t);
 		return;
 	} else if (is(in, "appointment_status")) {
-		answer_status(t);
+		dialog__answer_status(t);
 		return;
 	} else if (is(in, "password_reset")) {
-		do_reset(t);
+		dialog__reset(t);
 		return;
 	} else if (is(in, "update_contact")) {
-		do_contact(t, false);
+		dialog__contact(t, false);
 		return;
 	} else if (is(in, "out_of_scope")) {
-		say(t, "out_of_scope", NULL);
+		dialog__reply(t, "out_of_scope", NULL);
 		s->await = DIALOG_AWAIT_PERSON;
 		t->served = true;
 		return;
 	} else if (is(in, "deny") && s->await == DIALOG_AWAIT_NONE) {
-		say(t, "anything_else", NULL);
+		dialog__reply(t, "anything_else", NULL);
 		t->served = true;
 	} else if (is(in, "affirm") && s->await == DIALOG_AWAIT_NONE) {
-		say(t, "greeting", NULL);
+		dialog__reply(t, "greeting", NULL);
 		t->served = true;
 	} else {
-		say(t, "fallback", NULL);
+		dialog__reply(t, "fallback", NULL);
 		t->failed = true;
 		if (pending)
 			reprompt(t);
@@ -1633,7 +1264,7 @@ static void dispatch(struct turn *t, const char *in, double conf)
 	}
 	if (t->served && s->outcome < DIALOG_OUTCOME_ANSWERED &&
 	    !is(in, "greeting") && !is(in, "affirm") && !is(in, "deny"))
-		set_outcome(t, DIALOG_OUTCOME_ANSWERED);
+		dialog__outcome(t, DIALOG_OUTCOME_ANSWERED);
 	if (pending && s->await != DIALOG_AWAIT_NONE)
 		reprompt(t);
 }
@@ -1646,7 +1277,7 @@ int dialog_turn(const struct dialog_env *env, struct dialog_state *state, const 
 		return -EINVAL;
 	dialog_out_free(out);
 	struct dialog_state s = *state;
-	struct turn t = {.env = env, .s = &s, .out = out, .r = &out->reply, .nlu = &out->nlu,
+	struct dialog_ctx t = {.env = env, .s = &s, .out = out, .r = &out->reply, .nlu = &out->nlu,
 			 .text = text ? text : "", .len = len, .now = now};
 	int rc = nlu_analyze(env->model, t.text, len, now, env->cal->business->zone, &out->nlu);
 	if (rc) {
@@ -1667,7 +1298,7 @@ int dialog_turn(const struct dialog_env *env, struct dialog_state *state, const 
 		s.urgency = sg->urgency;
 	s.frustration = sg->frustration;
 	s.sentiment = sg->sentiment;
-	const struct nlu_entity *name = ent(&t, NLU_ENT_PERSON_NAME, false);
+	const struct nlu_entity *name = dialog__entity(&t, NLU_ENT_PERSON_NAME, false);
 	if (name)
 		dialog__copy(s.customer_name, sizeof s.customer_name, name->value);
 	else if (!s.customer_name[0] && env->customer && env->customer->name)
@@ -1698,7 +1329,7 @@ int dialog_turn(const struct dialog_env *env, struct dialog_state *state, const 
 		 * just a turn it did not understand */
 		f.intent = "unknown";
 	}
-	if (s.await == DIALOG_AWAIT_PERSON && (is(in, "affirm") || has_word(&t, "yes")))
+	if (s.await == DIALOG_AWAIT_PERSON && (is(in, "affirm") || dialog__has_word(&t, "yes")))
 		f.human_request = true;
 	struct dialog_escalation *e = &out->escalation;
 	dialog_escalation_decide(&f, &env->thresholds, t.open, e);
@@ -1712,41 +1343,41 @@ int dialog_turn(const struct dialog_env *env, struct dialog_state *state, const 
 		safety_text(&t);
 	bool bot_q = nlu_signals_has(sg, NLU_EV_BOT_QUESTION);
 	if (!s.disclosed && !escalating && is(in, "greeting") && conf >= 0.6 && !bot_q) {
-		say(&t, "intro", NULL); /* the greeting says it is an AI */
+		dialog__reply(&t, "intro", NULL); /* the greeting says it is an AI */
 		event(&t, "ai_disclosed", json_pack("{s:s}", "why", "first_reply"));
 		s.disclosed = true;
 		t.intro = true;
 	} else if (!s.disclosed || bot_q) {
-		say(&t, s.disclosed ? "disclose_again" : "disclose", NULL);
+		dialog__reply(&t, s.disclosed ? "disclose_again" : "disclose", NULL);
 		event(&t, "ai_disclosed", json_pack("{s:s}", "why", s.disclosed ? "asked" : "first_reply"));
 		s.disclosed = true;
 	}
 
 	if (escalating) {
 		escalate(&t, e);
-	} else if (s.escalated && s.promised_at && ent(&t, NLU_ENT_PHONE, false) &&
+	} else if (s.escalated && s.promised_at && dialog__entity(&t, NLU_ENT_PHONE, false) &&
 		   !(env->customer && env->customer->phone)) {
 		/* the number for a callback queued without one */
-		const struct nlu_entity *ph = ent(&t, NLU_ENT_PHONE, false);
+		const struct nlu_entity *ph = dialog__entity(&t, NLU_ENT_PHONE, false);
 		char when[96];
 		dialog__fmt_day_time(env, &s, s.promised_at, when, sizeof when);
-		struct dialog_action *a = action(&t, DIALOG_ACT_CALLBACK);
+		struct dialog_action *a = dialog__action(&t, DIALOG_ACT_CALLBACK);
 		if (a) {
 			dialog__copy(a->name, sizeof a->name, "set_phone");
 			dialog__copy(a->recipient, sizeof a->recipient, ph->value);
 			a->promised_at = s.promised_at;
 		}
-		say(&t, "callback.queued", (const char *const[]){"callback_phone", ph->value, "callback_time", when, NULL});
+		dialog__reply(&t, "callback.queued", (const char *const[]){"callback_phone", ph->value, "callback_time", when, NULL});
 		t.served = true;
 	} else if (s.escalated && !is(in, "goodbye")) {
-		say(&t, "already_escalated", NULL);
+		dialog__reply(&t, "already_escalated", NULL);
 		t.served = true;
 	} else if (t.understood) {
 		continue_flow(&t);
 		t.served = true;
 	} else if (s.await != DIALOG_AWAIT_NONE && s.flow == DIALOG_FLOW_BOOK &&
-		   (ent(&t, NLU_ENT_ADDRESS, false) || ent(&t, NLU_ENT_ZIP, false) ||
-		    (ent(&t, NLU_ENT_EQUIPMENT, false) && !is(in, "book_service")))) {
+		   (dialog__entity(&t, NLU_ENT_ADDRESS, false) || dialog__entity(&t, NLU_ENT_ZIP, false) ||
+		    (dialog__entity(&t, NLU_ENT_EQUIPMENT, false) && !is(in, "book_service")))) {
 		/* a correction of something given earlier */
 		book_absorb(&t);
 		book_advance(&t);
