@@ -24,7 +24,8 @@ static void usage(FILE *f)
 		"  --tenant SLUG       the business (the demo seed's slug, 'demo')\n"
 		"  --now ISO8601       the time of every conversation without its own \"now\"\n"
 		"  --agents-online N   people available for a handoff (default 1)\n"
-		"  --json              one JSON object per conversation instead of a transcript\n"
+		"  --json              one JSON object per conversation instead of a transcript:\n"
+		"                      {id, outcome, reason, turns, appointment?, handoff?, outbox?}\n"
 		"  --seed FILE         seed this business instead of the built-in demo\n");
 }
 
@@ -218,6 +219,7 @@ static json_t *run_conversation(const json_t *seed, const struct nlu_model *m, c
 {
 	struct store *st = NULL;
 	json_t *res = NULL, *techs = NULL, *tenant = NULL, *effects = NULL;
+	json_t *appointment = NULL, *handoff = NULL, *outbox = json_array();
 	struct dialog_tenant facts = {0};
 	bool facts_loaded = false;
 	struct api_verr ve;
@@ -274,7 +276,6 @@ static json_t *run_conversation(const json_t *seed, const struct nlu_model *m, c
 	json_object_set_new(res, "turns", out_turns);
 	size_t i;
 	json_t *tv;
-	json_t *appointment = NULL, *handoff = NULL;
 	json_array_foreach(turns, i, tv) {
 		const char *text = json_string_value(tv);
 		if (!text) {
@@ -311,6 +312,7 @@ static json_t *run_conversation(const json_t *seed, const struct nlu_model *m, c
 			if (json_object_get(effects, "callback"))
 				json_object_set(handoff, "callback", json_object_get(effects, "callback"));
 		}
+		json_array_extend(outbox, json_object_get(effects, "outbox"));
 		json_decref(effects);
 		effects = NULL;
 		dialog_out_free(&o);
@@ -334,10 +336,15 @@ static json_t *run_conversation(const json_t *seed, const struct nlu_model *m, c
 	json_object_set_new(res, "reason", json_string(reason));
 	json_object_set_new(res, "language", json_string(s.lang));
 	if (appointment)
-		json_object_set_new(res, "appointment", appointment);
+		json_object_set(res, "appointment", appointment);
 	if (handoff)
-		json_object_set_new(res, "handoff", handoff);
+		json_object_set(res, "handoff", handoff);
+	if (json_array_size(outbox))
+		json_object_set(res, "outbox", outbox);
 out:
+	json_decref(appointment);
+	json_decref(handoff);
+	json_decref(outbox);
 	json_decref(effects);
 	json_decref(techs);
 	json_decref(tenant);
@@ -446,6 +453,7 @@ int cmd_converse(int argc, char **argv)
 		} else {
 			print_transcript(res);
 		}
+		fflush(stdout); /* one conversation at a time, for readers of a pipe */
 		json_decref(res);
 		json_decref(conv);
 	}

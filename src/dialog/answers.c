@@ -211,7 +211,22 @@ void dialog__answer_status(struct dialog_ctx *t)
 		dialog__fmt_window(t->env, t->s, j->start, j->end, date, sizeof date);
 		dialog__reply(t, "status_completed", (const char *const[]){"service", svc, "job", jn, "date", date, NULL});
 		break;
+	case SCHEDULE_JOB_CANCELLED:
+		dialog__reply(t, "status.cancelled", (const char *const[]){"service", svc, "job", jn, NULL});
+		break;
 	default:
+		if (t->now > j->end) { /* the window has passed and nobody is on the way */
+			dialog__reply(t, "status.late", (const char *const[]){"window", win, "tech", tech, NULL});
+			/* the reply says the office is told: this event is how */
+			struct dialog_action *a = dialog__action(t, DIALOG_ACT_EVENT);
+			if (a) {
+				dialog__copy(a->name, sizeof a->name, "appointment_late");
+				a->data = json_pack("{s:s,s:I}", "job", jn, "appointment_id", (json_int_t)j->id);
+			}
+			dialog__outcome(t, DIALOG_OUTCOME_ANSWERED);
+			t->served = true;
+			return;
+		}
 		dialog__reply(t, "status_scheduled", (const char *const[]){"service", svc, "job", jn, "window", win, "tech", tech, NULL});
 		break;
 	}

@@ -1343,7 +1343,17 @@ int dialog_turn(const struct dialog_env *env, struct dialog_state *state, const 
 		safety_text(&t);
 	bool bot_q = nlu_signals_has(sg, NLU_EV_BOT_QUESTION);
 	if (!s.disclosed && !escalating && is(in, "greeting") && conf >= 0.6 && !bot_q) {
-		dialog__reply(&t, "intro", NULL); /* the greeting says it is an AI */
+		/* the greeting says it is an AI */
+		char opens[96] = "";
+		int64_t next;
+		if (env->customer && env->customer->name && *env->customer->name) {
+			dialog__reply(&t, "greeting.returning", NULL);
+		} else if (!t.open && !schedule_next_open(env->cal->business, now, &next, NULL)) {
+			dialog__fmt_day_time(env, &s, next, opens, sizeof opens);
+			dialog__reply(&t, "greeting.after_hours", (const char *const[]){"next_open", opens, NULL});
+		} else {
+			dialog__reply(&t, "intro", NULL);
+		}
 		event(&t, "ai_disclosed", json_pack("{s:s}", "why", "first_reply"));
 		s.disclosed = true;
 		t.intro = true;

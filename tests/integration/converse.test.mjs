@@ -45,6 +45,10 @@ test('escalation: safety first, handoff when agents are online, callback when no
   assert.equal(c.flooding_2am.outcome, 'callback');
   assert.equal(c.flooding_2am.reason, 'property_emergency');
   assert.match(c.flooding_2am.turns[0].ai, /on-call technician/);
+  const page = c.flooding_2am.outbox.find((m) => m.purpose === 'oncall_page');
+  assert.ok(page, 'the on-call technician is paged through the outbox');
+  assert.match(page.recipient, /^\+1704555011\d$/);
+  assert.match(page.body, /\+17045550182/);
   assert.equal(c.human_first.outcome, 'handoff');
   assert.equal(c.human_first.reason, 'human_request');
   assert.equal(c.human_first.turns[0].escalate, true);
@@ -127,6 +131,14 @@ test('reschedule, status with invoice, password reset, contact change, two reque
   assert.equal(c.status_by_phone.turns[1].escalate, false);
   assert.equal(c.cancel_by_job.outcome, 'cancelled');
   assert.equal(c.cancel_by_job.appointment.job, 'J-48217');
+  assert.match(c.status_late.turns[0].ai, /hasn't arrived yet/);
+  assert.match(c.greet_returning.turns[0].ai, /^Hi Ann, welcome back.*\(an AI\)/);
+  // a reset link goes only to a contact on file, and the reply never tells which
+  assert.equal(c.reset_on_file.outbox.length, 1);
+  assert.equal(c.reset_on_file.outbox[0].recipient, 'ann@example.com');
+  assert.equal(c.reset_unknown.outbox, undefined);
+  assert.equal(c.reset_on_file.turns[1].ai, c.reset_unknown.turns[1].ai);
+  assert.equal(c.reset_known.outbox[0].purpose, 'password_reset');
 });
 
 test('a conversation resumes after a restart, from the stored state', () => {
