@@ -20,6 +20,9 @@ static size_t unicode_punct(const unsigned char *s, size_t left)
 	if (left >= 3 && s[0] == 0xE2 && s[1] == 0x80 &&
 	    (s[2] == 0x93 || s[2] == 0x94 || (s[2] >= 0x98 && s[2] <= 0x9D)))
 		return 3;
+	/* the Spanish opening marks U+00A1 and U+00BF */
+	if (left >= 2 && s[0] == 0xC2 && (s[1] == 0xA1 || s[1] == 0xBF))
+		return 2;
 	return 0;
 }
 
@@ -106,6 +109,8 @@ void nlu__tokenize(const char *text, size_t len, struct nlu_toks *out)
 				t->low[lo++] = '-';
 			else if (w == 3)
 				t->low[lo++] = s[i + 2] <= 0x9B ? '\'' : '"';
+			else if (w == 2)
+				t->low[lo++] = s[i + 1] == 0xA1 ? '!' : '?';
 			else
 				t->low[lo++] = (char)c;
 			i += w ? w : 1;

@@ -51,6 +51,8 @@ struct phrase {
 	const char *const *unless_next;   /* not when the next token is one of these */
 	const char *const *needs_after;   /* only when one of these follows within 4 tokens */
 	const char *const *unless_prev;   /* not when the previous token is one of these */
+	unsigned char window;             /* tokens searched for needs_after (4 when 0) */
+	bool only_negated;                /* counts only when negated ("not a bot") */
 };
 
 static const char *const detector_words[] = { "detector", "detectors", "alarm", "alarms", "detector's", NULL };
@@ -58,6 +60,14 @@ static const char *const fire_next[] = { "alarm", "alarms", "department", "pit",
 static const char *const check_next[] = { "check", "inspection", "detector", "detectors", "test", "testing", "checks", NULL };
 static const char *const flood_next[] = { "light", "lights", "insurance", "zone", NULL };
 static const char *const agent_prev[] = { "my", "our", "insurance", "estate", "travel", NULL };
+static const char *const heater_prev[] = { "water", NULL };
+static const char *const manager_prev[] = { "property", "my", "our", "project", NULL };
+static const char *const speak_to[] = {
+	"to", "with", "someone", "somebody", "person", "human", "manager", "agent", "a", NULL,
+};
+static const char *const someone_for[] = {
+	"talk", "speak", "help", "hablar", "available", "call", NULL,
+};
 static const char *const alarm_going[] = { "going", "went", "goes", "beeping", "sounding", "ringing", "alarming", "keeps", "is", NULL };
 /* a slow drip is a booking, not an emergency */
 static const char *const leak_minor[] = {
@@ -65,12 +75,16 @@ static const char *const leak_minor[] = {
 	"earlier", NULL,
 };
 
-#define EV(p, c, w) { p, NLU_EV_##c, COND_NONE, w, NULL, NULL, NULL }
-#define EVU(p, c, w, u) { p, NLU_EV_##c, COND_NONE, w, u, NULL, NULL }
-#define EVN(p, c, w, n) { p, NLU_EV_##c, COND_NONE, w, NULL, n, NULL }
-#define EVP(p, c, w, u, b) { p, NLU_EV_##c, COND_NONE, w, u, NULL, b }
-#define CND(p, c) { p, -1, c, 0, NULL, NULL, NULL }
-#define SENT(p, w) { p, -1, COND_NONE, w, NULL, NULL, NULL }
+#define EV(p, c, w) { p, NLU_EV_##c, COND_NONE, w, NULL, NULL, NULL, 0, false }
+#define EVU(p, c, w, u) { p, NLU_EV_##c, COND_NONE, w, u, NULL, NULL, 0, false }
+#define EVN(p, c, w, n) { p, NLU_EV_##c, COND_NONE, w, NULL, n, NULL, 0, false }
+#define EVNW(p, c, n, win) { p, NLU_EV_##c, COND_NONE, 0, NULL, n, NULL, win, false }
+#define EVN1(p, c, w, n) { p, NLU_EV_##c, COND_NONE, w, NULL, n, NULL, 1, false }
+#define EVP(p, c, w, u, b) { p, NLU_EV_##c, COND_NONE, w, u, NULL, b, 0, false }
+#define EVNEG(p, c) { p, NLU_EV_##c, COND_NONE, 0, NULL, NULL, NULL, 0, true }
+#define CND(p, c) { p, -1, c, 0, NULL, NULL, NULL, 0, false }
+#define CNDP(p, c, b) { p, -1, c, 0, NULL, NULL, b, 0, false }
+#define SENT(p, w) { p, -1, COND_NONE, w, NULL, NULL, NULL, 0, false }
 
 /* Every phrase is matched at every token, longest first; matched tokens are consumed. */
 static const struct phrase phrases[] = {
@@ -84,6 +98,7 @@ static const struct phrase phrases[] = {
 	EV("huele a gas", GAS_SMELL, 0), EV("olor a gas", GAS_SMELL, 0),
 	EV("fuga de gas", GAS_SMELL, 0), EV("smell some gas", GAS_SMELL, 0),
 	EV("smell propane", GAS_SMELL, 0), EV("propane leak", GAS_SMELL, 0),
+	EV("huele mucho a gas", GAS_SMELL, 0),
 	EVN("co alarm", CO_ALARM, 0, alarm_going), EVN("co detector", CO_ALARM, 0, alarm_going),
 	EVN("carbon monoxide alarm", CO_ALARM, 0, alarm_going),
 	EVN("carbon monoxide detector", CO_ALARM, 0, alarm_going),
@@ -110,13 +125,16 @@ static const struct phrase phrases[] = {
 	EV("flooding", FLOODING, 0), EV("flooded", FLOODING, 0),
 	EVU("flood", FLOODING, 0, flood_next),
 	EV("standing water", FLOODING, 0), EV("water everywhere", FLOODING, 0),
-	EV("overflowing", FLOODING, 0), EV("inundado", FLOODING, 0),
+	EV("overflowing", FLOODING, 0), EV("overflowin", FLOODING, 0), EV("inundado", FLOODING, 0),
+	EV("inundando", FLOODING, 0), EV("inunda", FLOODING, 0), EV("inundó", FLOODING, 0),
+	EV("desborda", FLOODING, 0), EV("water pourin", WATER_THROUGH_CEILING, 0),
 	EV("inundación", FLOODING, 0), EV("inundacion", FLOODING, 0),
 	EVP("leaking", ACTIVE_LEAK, 0, check_next, leak_minor),
 	EVP("leak", ACTIVE_LEAK, 0, check_next, leak_minor),
 	EVP("leaks", ACTIVE_LEAK, 0, check_next, leak_minor), EV("fuga de agua", ACTIVE_LEAK, 0),
-	EV("gotea", ACTIVE_LEAK, 0),
 	/* a leak in the past: consumed so that "leak" alone does not match */
+	SENT("fix the leak", 0), SENT("fix a leak", 0), SENT("look at a leak", 0),
+	SENT("leak detection", 0), SENT("slab leak", 0), SENT("leak repair", 0),
 	SENT("had a leak", 0), SENT("fixed the leak", 0), SENT("fixed a leak", 0),
 	SENT("fixed my leak", 0), SENT("repaired the leak", 0), SENT("leak was fixed", 0),
 	SENT("leak is fixed", 0), SENT("leak got fixed", 0),
@@ -149,6 +167,10 @@ static const struct phrase phrases[] = {
 	EV("dialysis", VULNERABLE_PERSON, 0), EV("senior", VULNERABLE_PERSON, 0),
 	EV("bebé", VULNERABLE_PERSON, 0), EV("bebe", VULNERABLE_PERSON, 0),
 	EV("anciana", VULNERABLE_PERSON, 0), EV("anciano", VULNERABLE_PERSON, 0),
+	EV("kids", VULNERABLE_PERSON, 0), EV("children", VULNERABLE_PERSON, 0),
+	EV("toddler", VULNERABLE_PERSON, 0), EV("small child", VULNERABLE_PERSON, 0),
+	EV("es mayor", VULNERABLE_PERSON, 0), EV("son mayores", VULNERABLE_PERSON, 0),
+	EV("niños", VULNERABLE_PERSON, 0), EV("ancianos", VULNERABLE_PERSON, 0),
 	CND("no heat", COND_NO_HEAT), CND("no heating", COND_NO_HEAT),
 	CND("without heat", COND_NO_HEAT), CND("heat is out", COND_NO_HEAT),
 	CND("heat's out", COND_NO_HEAT), CND("heat went out", COND_NO_HEAT),
@@ -160,10 +182,12 @@ static const struct phrase phrases[] = {
 	CND("furnace isn't working", COND_NO_HEAT), CND("furnace stopped", COND_NO_HEAT),
 	CND("furnace died", COND_NO_HEAT), CND("furnace quit", COND_NO_HEAT),
 	CND("furnace won't turn on", COND_NO_HEAT), CND("furnace is blowing cold", COND_NO_HEAT),
-	CND("heater not working", COND_NO_HEAT), CND("heater is out", COND_NO_HEAT),
+	CNDP("heater not working", COND_NO_HEAT, heater_prev),
+	CNDP("heater is out", COND_NO_HEAT, heater_prev),
 	CND("heat pump not working", COND_NO_HEAT), CND("don't have heat", COND_NO_HEAT),
 	CND("have no heat", COND_NO_HEAT), CND("sin calefacción", COND_NO_HEAT),
-	CND("sin calefaccion", COND_NO_HEAT), CND("no tengo calefacción", COND_NO_HEAT),
+	CND("sin calefaccion", COND_NO_HEAT), CND("no tenemos calefacción", COND_NO_HEAT),
+	CND("no tenemos calefaccion", COND_NO_HEAT), CND("no heat at all", COND_NO_HEAT), CND("no tengo calefacción", COND_NO_HEAT),
 	CND("no hay calefacción", COND_NO_HEAT), CND("no tengo calefaccion", COND_NO_HEAT),
 	CND("no hay calefaccion", COND_NO_HEAT), CND("boiler is out", COND_NO_HEAT),
 	CND("no ac", COND_NO_COOLING), CND("no a / c", COND_NO_COOLING),
@@ -180,10 +204,14 @@ static const struct phrase phrases[] = {
 	CND("air conditioning is out", COND_NO_COOLING),
 	CND("air isn't working", COND_NO_COOLING), CND("sin aire", COND_NO_COOLING),
 	CND("without ac", COND_NO_COOLING), CND("without air", COND_NO_COOLING),
+	CND("no tiene aire", COND_NO_COOLING), CND("no tenemos aire", COND_NO_COOLING),
+	CND("no hay aire", COND_NO_COOLING),
 	CND("freezing", COND_FREEZING), CND("frozen", COND_FREEZING),
 	CND("below freezing", COND_FREEZING), CND("below zero", COND_FREEZING),
 	CND("froze", COND_FREEZING), CND("congelando", COND_FREEZING),
-	CND("helando", COND_FREEZING), CND("mucho frío", COND_FREEZING),
+	CND("helando", COND_FREEZING), CND("snowing", COND_FREEZING), CND("snow", COND_FREEZING),
+	CND("bajo cero", COND_FREEZING), CND("helada", COND_FREEZING),
+	CND("going to freeze", COND_FREEZING), CND("mucho frío", COND_FREEZING),
 	CND("mucho frio", COND_FREEZING), CND("hace frío", COND_FREEZING),
 	CND("hace frio", COND_FREEZING),
 	CND("heat wave", COND_EXTREME_HEAT), CND("heatwave", COND_EXTREME_HEAT),
@@ -251,28 +279,59 @@ static const struct phrase phrases[] = {
 	EV("talk to someone", DIRECT_REQUEST, 0), EV("speak to someone", DIRECT_REQUEST, 0),
 	EV("speak with someone", DIRECT_REQUEST, 0), EV("talk to somebody", DIRECT_REQUEST, 0),
 	EV("speak to somebody", DIRECT_REQUEST, 0), EV("talk with someone", DIRECT_REQUEST, 0),
-	EVP("agent", DIRECT_REQUEST, 0, NULL, agent_prev), EV("representative", DIRECT_REQUEST, 0),
+	EVP("agent", DIRECT_REQUEST, 0, NULL, agent_prev),
+	EVP("manager", DIRECT_REQUEST, 0, NULL, manager_prev), EV("representative", DIRECT_REQUEST, 0),
 	EV("a rep", DIRECT_REQUEST, 0), EV("operator", DIRECT_REQUEST, 0),
-	EV("supervisor", DIRECT_REQUEST, 0), EV("manager", DIRECT_REQUEST, 0),
+	EV("supervisor", DIRECT_REQUEST, 0),
 	EV("transfer me", DIRECT_REQUEST, 0), EV("connect me to", DIRECT_REQUEST, 0),
 	EV("connect me with", DIRECT_REQUEST, 0), EV("put me through", DIRECT_REQUEST, 0),
 	EV("hablar con una persona", DIRECT_REQUEST, 0),
 	EV("hablar con alguien", DIRECT_REQUEST, 0), EV("persona real", DIRECT_REQUEST, 0),
 	EV("un agente", DIRECT_REQUEST, 0), EV("representante", DIRECT_REQUEST, 0),
+	EV("a person", DIRECT_REQUEST, 0), EV("person please", DIRECT_REQUEST, 0),
+	EV("human please", DIRECT_REQUEST, 0), EV("someone real", DIRECT_REQUEST, 0),
+	EV("anyone real", DIRECT_REQUEST, 0), EV("anybody real", DIRECT_REQUEST, 0),
+	EV("talk 2 sum 1", DIRECT_REQUEST, 0),
+	EV("somebody real", DIRECT_REQUEST, 0), EV("any humans", DIRECT_REQUEST, 0),
+	EV("the owner", DIRECT_REQUEST, 0), EV("the boss", DIRECT_REQUEST, 0),
+	EV("staff member", DIRECT_REQUEST, 0), EV("member of your staff", DIRECT_REQUEST, 0),
+	EV("escalate", DIRECT_REQUEST, 0), EV("press zero", DIRECT_REQUEST, 0),
+	EV("press 0", DIRECT_REQUEST, 0), EV("operadora", DIRECT_REQUEST, 0),
+	EV("talk 2 a person", DIRECT_REQUEST, 0), EV("talk 2 sum1", DIRECT_REQUEST, 0),
+	/* refusing the bot is asking for a person */
+	EVNEG("talk to a bot", DIRECT_REQUEST), EVNEG("talk to a robot", DIRECT_REQUEST),
+	EVNEG("talk to a machine", DIRECT_REQUEST), EVNEG("talking to a bot", DIRECT_REQUEST),
+	EVNEG("talking to a machine", DIRECT_REQUEST), EVNEG("talking to a robot", DIRECT_REQUEST),
+	EVNEG("want a computer", DIRECT_REQUEST), EVNEG("want a bot", DIRECT_REQUEST),
+	EVNEG("more bots", DIRECT_REQUEST), EVNEG("hablar con un robot", DIRECT_REQUEST),
+	EVNEG("quiero hablar con un robot", DIRECT_REQUEST),
+	EVNEG("quiero hablar con una máquina", DIRECT_REQUEST),
+	EVNEG("hablar con una máquina", DIRECT_REQUEST),
+	EV("done with the chatbot", DIRECT_REQUEST, 0), EV("done with the bot", DIRECT_REQUEST, 0),
 	EV("un humano", DIRECT_REQUEST, 0), EV("una persona", DIRECT_REQUEST, 0),
-	EV("is there someone", INDIRECT_REQUEST, 0), EV("is there anyone", INDIRECT_REQUEST, 0),
-	EV("is there somebody", INDIRECT_REQUEST, 0),
+	EVNW("is there someone", INDIRECT_REQUEST, someone_for, 7),
+	EVNW("is there anyone", INDIRECT_REQUEST, someone_for, 7),
+	EVNW("is there somebody", INDIRECT_REQUEST, someone_for, 7),
+	EVNW("is anyone", INDIRECT_REQUEST, someone_for, 7),
+	EV("is there a person", INDIRECT_REQUEST, 0),
+	EV("have someone call me", INDIRECT_REQUEST, 0), EV("someone call me", INDIRECT_REQUEST, 0),
+	EV("somebody call me", INDIRECT_REQUEST, 0), EV("someone from the office", INDIRECT_REQUEST, 0),
+	EV("someone who speaks spanish", INDIRECT_REQUEST, 0),
+	EV("alguien que hable español", INDIRECT_REQUEST, 0),
+	EV("alguien con quien pueda hablar", INDIRECT_REQUEST, 0),
+	EV("que me llame alguien", INDIRECT_REQUEST, 0), EV("me puede llamar alguien", INDIRECT_REQUEST, 0),
+	EV("páseme con", INDIRECT_REQUEST, 0), EV("pásame con", INDIRECT_REQUEST, 0),
+	EV("paseme con", INDIRECT_REQUEST, 0), EV("comuníqueme con", INDIRECT_REQUEST, 0),
 	EV("anyone i can talk to", INDIRECT_REQUEST, 0),
 	EV("someone i can talk to", INDIRECT_REQUEST, 0),
 	EV("can i talk to", INDIRECT_REQUEST, 0), EV("can i speak to", INDIRECT_REQUEST, 0),
 	EV("can i speak with", INDIRECT_REQUEST, 0), EV("could i talk to", INDIRECT_REQUEST, 0),
 	EV("could i speak to", INDIRECT_REQUEST, 0), EV("could i speak with", INDIRECT_REQUEST, 0),
-	EV("i'd like to speak", INDIRECT_REQUEST, 0), EV("i want to speak", INDIRECT_REQUEST, 0),
-	EV("i need to speak", INDIRECT_REQUEST, 0), EV("i'd like to talk", INDIRECT_REQUEST, 0),
+	EVN1("i'd like to speak", INDIRECT_REQUEST, 0, speak_to), EVN1("i want to speak", INDIRECT_REQUEST, 0, speak_to),
+	EVN1("i need to speak", INDIRECT_REQUEST, 0, speak_to), EVN1("i'd like to talk", INDIRECT_REQUEST, 0, speak_to),
 	EV("i want to talk to", INDIRECT_REQUEST, 0), EV("i need to talk to", INDIRECT_REQUEST, 0),
 	EV("someone who can help", INDIRECT_REQUEST, 0),
 	EV("somebody who can help", INDIRECT_REQUEST, 0),
-	EV("anybody there", INDIRECT_REQUEST, 0), EV("anyone there", INDIRECT_REQUEST, 0),
 	EV("quiero hablar con", INDIRECT_REQUEST, 0), EV("puedo hablar con", INDIRECT_REQUEST, 0),
 	/* sentiment words */
 	SENT("thank you", 1), SENT("thanks", 1), SENT("thank", 1), SENT("great", 1),
@@ -295,6 +354,92 @@ static const struct phrase phrases[] = {
 	SENT("didn't show", -1.3), SENT("problem", -0.4), SENT("not working", -0.6),
 	SENT("isn't working", -0.6), SENT("won't", -0.3), SENT("molesto", -1.2),
 	SENT("enojado", -1.5), SENT("malo", -1), SENT("pésimo", -1.8), SENT("pesimo", -1.8),
+};
+
+/* Two words near each other in one sentence: "the gas meter is hissing", "water is
+ * coming out of the ceiling fan", "the dishwasher line burst". */
+struct pair_rule {
+	const char *const *a, *const *b;
+	unsigned window;                  /* tokens between them, either order */
+	int code;                         /* evidence code, or -1 for cond */
+	enum cond cond;
+	const char *const *unless;        /* not when any of these is in the window */
+	const char *const *a_unless_prev; /* not when the word before a is one of these */
+};
+
+static const char *const w_gas[] = { "gas", "propane", NULL };
+static const char *const w_gas_cue[] = {
+	"smell", "smells", "smelled", "smelling", "odor", "odour", "hissing", "hiss", "huele",
+	"olor", "saliendo", "escucha", "fuga", "leak", "leaking", NULL,
+};
+static const char *const w_gas_not[] = {
+	"check", "inspection", "detector", "detectors", "test", "testing", "bill", "price",
+	"install", NULL,
+};
+static const char *const w_co[] = { "co", "monoxide", "monóxido", "monoxido", NULL };
+static const char *const w_co_cue[] = {
+	"alarm", "alarms", "detector", "monitor", "ppm", "beeping", "going", "sonó", "sono",
+	"alarma", "sounding", NULL,
+};
+static const char *const w_co_not[] = {
+	"install", "installed", "replace", "replacing", "replaced", "battery", "batteries",
+	"chirping", "chirp", "chirps", "new", "price", "cost", NULL,
+};
+static const char *const w_burnt[] = {
+	"burning", "burnt", "burned", "quemado", "scorched", "charred", NULL,
+};
+static const char *const w_burnt_cue[] = {
+	"smell", "smells", "smelling", "odor", "olor", "huele", "wires", "wire", "wiring",
+	"outlet", "panel", "plug", "cables", "look", "looks", NULL,
+};
+static const char *const w_water[] = { "water", "agua", NULL };
+static const char *const w_ceiling[] = { "ceiling", "techo", "fixture", NULL };
+static const char *const w_stain[] = { "stain", "stains", "spot", "mancha", NULL };
+static const char *const w_drip[] = { "stain", "stains", "spot", "mancha", "dripping", "onto", "drip", NULL };
+static const char *const w_flood_cue[] = {
+	"everywhere", "rising", "soaked", "filling", "inch", "inches", "lleno", "llena",
+	"todos", "todas", NULL,
+};
+static const char *const w_spray_src[] = { "water", "agua", "pipe", "tubería", "tuberia", NULL };
+static const char *const w_spray[] = {
+	"spraying", "shooting", "spewing", "gushing", "pouring", "pourin", "flowing", "blowing",
+	"squirting", "saliendo", "running", NULL,
+};
+static const char *const w_wall[] = { "wall", "walls", "pared", "floor", NULL };
+static const char *const w_burst[] = {
+	"burst", "bursted", "busted", "reventó", "revento", "rompió", "rompio", "exploded",
+	"explotó", "exploto", "split", "cracked", NULL,
+};
+static const char *const w_pipe[] = {
+	"pipe", "pipes", "line", "tubería", "tuberia", "tubo", "heater", "calentador", "hose",
+	NULL,
+};
+static const char *const w_sewer[] = { "sewer", "sewage", "drenaje", NULL };
+static const char *const w_sewer_cue[] = {
+	"backed", "backing", "coming", "saliendo", "overflowing", NULL,
+};
+static const char *const w_heat[] = {
+	"heat", "furnace", "heater", "calefacción", "calefaccion", "boiler", "heating", NULL,
+};
+static const char *const w_broken[] = {
+	"out", "failed", "quit", "died", "dead", "broken", "stopped", "won't", "wont", "fue",
+	"isn't", NULL,
+};
+static const char *const w_heater_prev[] = { "water", NULL };
+static const char *const w_cool[] = { "ac", "conditioner", "aire", "cooling", NULL };
+
+static const struct pair_rule pair_rules[] = {
+	{ w_gas, w_gas_cue, 4, NLU_EV_GAS_SMELL, COND_NONE, w_gas_not, NULL },
+	{ w_co, w_co_cue, 4, NLU_EV_CO_ALARM, COND_NONE, w_co_not, NULL },
+	{ w_burnt, w_burnt_cue, 4, NLU_EV_BURNING_SMELL, COND_NONE, NULL, NULL },
+	{ w_water, w_ceiling, 6, NLU_EV_WATER_THROUGH_CEILING, COND_NONE, w_stain, NULL },
+	{ w_water, w_flood_cue, 5, NLU_EV_FLOODING, COND_NONE, NULL, NULL },
+	{ w_spray_src, w_spray, 3, NLU_EV_ACTIVE_LEAK, COND_NONE, NULL, NULL },
+	{ w_water, w_wall, 4, NLU_EV_ACTIVE_LEAK, COND_NONE, w_drip, NULL },
+	{ w_burst, w_pipe, 4, NLU_EV_BURST_PIPE, COND_NONE, NULL, NULL },
+	{ w_sewer, w_sewer_cue, 3, NLU_EV_SEWAGE, COND_NONE, NULL, NULL },
+	{ w_heat, w_broken, 3, -1, COND_NO_HEAT, NULL, w_heater_prev },
+	{ w_cool, w_broken, 3, -1, COND_NO_COOLING, NULL, NULL },
 };
 
 static const char *const negators[] = {
@@ -354,13 +499,54 @@ static int by_start(const void *pa, const void *pb)
 	return (int)a->code - (int)b->code;
 }
 
+static const char *const sentence_ends[] = { ".", "!", "?", ";", NULL };
+
+/* Finds pair_rules[r] in tk: the first match, not negated, as a span; false if none. */
+static bool find_pair(const struct nlu_toks *tk, const struct pair_rule *r, size_t *s,
+		      size_t *e)
+{
+	for (size_t i = 0; i < tk->n; i++) {
+		if (nlu__tok_in(tk, i, r->a) < 0)
+			continue;
+		if (r->a_unless_prev && i > 0 && nlu__tok_in(tk, i - 1, r->a_unless_prev) >= 0)
+			continue;
+		size_t lo = i > r->window ? i - r->window : 0;
+		size_t hi = i + r->window < tk->n ? i + r->window : tk->n - 1;
+		for (size_t j = lo; j <= hi; j++) {
+			if (j == i || nlu__tok_in(tk, j, r->b) < 0)
+				continue;
+			size_t a = i < j ? i : j, b = i < j ? j : i;
+			bool ok = true;
+			for (size_t k = a; k <= b && ok; k++)
+				ok = nlu__tok_in(tk, k, sentence_ends) < 0;
+			/* "unless" words count anywhere in the sentence */
+			for (size_t k = a; ok && r->unless && k > 0 &&
+			     nlu__tok_in(tk, k - 1, sentence_ends) < 0; k--)
+				ok = nlu__tok_in(tk, k - 1, r->unless) < 0;
+			for (size_t k = a; ok && r->unless && k < tk->n &&
+			     nlu__tok_in(tk, k, sentence_ends) < 0; k++)
+				ok = nlu__tok_in(tk, k, r->unless) < 0;
+			if (!ok || negated(tk, a))
+				continue;
+			*s = tk->t[a].start;
+			*e = tk->t[b].end;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Temperatures mentioned: "20 degrees", "85°", "it's 98 inside", "-5 degrees". */
 static void temperatures(const struct nlu_toks *tk, int64_t *lo, int64_t *hi, size_t *lo_at,
 			 size_t *hi_at)
 {
 	static const char *const after[] = {
 		"degrees", "degree", "deg", "°", "°f", "f", "inside", "outside", "in here",
-		"grados", NULL,
+		"grados", "out", "afuera", "adentro", NULL,
+	};
+	static const char *const before[] = {
+		"temperature is", "temp is", "down to", "thermostat says", "thermostat reads",
+		"thermostat shows", "house is", "hace", NULL,
 	};
 	for (size_t i = 0; i < tk->n; i++) {
 		if (tk->t[i].kind != NLU_TOK_NUM || tk->t[i].ndigits > 3)
@@ -372,6 +558,14 @@ static void temperatures(const struct nlu_toks *tk, int64_t *lo, int64_t *hi, si
 			       (i + 1 < tk->n && strncmp(tk->t[i + 1].low, "\xc2\xb0", 2) == 0);
 		if (!is_temp && i > 0 && (nlu__tok_is(tk, i - 1, "it's") || nlu__tok_is(tk, i - 1, "its")))
 			is_temp = i + 1 >= tk->n || nlu__tok_in(tk, i + 1, clause_breaks) >= 0;
+		for (size_t k = 0; !is_temp && before[k]; k++) {
+			size_t words = 1;
+			for (const char *c = before[k]; *c; c++)
+				words += *c == ' ';
+			is_temp = i >= words && nlu__phrase(tk, i - words, before[k]) == words;
+		}
+		if (v > 130)
+			continue;
 		/* "85 inside": only as a temperature when a number is followed by a place */
 		if (!is_temp)
 			continue;
@@ -434,7 +628,8 @@ int nlu_extract_signals(const char *text, size_t len, struct nlu_signals *out)
 				continue;
 			if (p->needs_after) {
 				bool found = false;
-				for (size_t a = i + n; a < i + n + 4 && a < tk->n && !found; a++)
+				size_t win = p->window ? p->window : 4;
+				for (size_t a = i + n; a < i + n + win && a < tk->n && !found; a++)
 					found = nlu__tok_in(tk, a, p->needs_after) >= 0;
 				if (!found)
 					continue;
@@ -474,12 +669,69 @@ int nlu_extract_signals(const char *text, size_t len, struct nlu_signals *out)
 				cond_at[p->cond][0] = s;
 				cond_at[p->cond][1] = e;
 			}
+		} else if (p->only_negated) {
+			if (neg)
+				add_evidence(out, (enum nlu_evidence_code)p->code, s, e);
 		} else if (!neg || p->code == NLU_EV_AGAIN) {
 			add_evidence(out, (enum nlu_evidence_code)p->code, s, e);
 			if (p->weight > 0)
 				frust_keep *= 1.0 - p->weight;
 		}
 		i += best - 1;
+	}
+
+	/* words near each other */
+	for (size_t r = 0; r < sizeof pair_rules / sizeof pair_rules[0]; r++) {
+		const struct pair_rule *pr = &pair_rules[r];
+		size_t ps, pe;
+		if (pr->code >= 0 ? nlu_signals_has(out, (enum nlu_evidence_code)pr->code)
+				  : cond[pr->cond])
+			continue;
+		if (!find_pair(tk, pr, &ps, &pe))
+			continue;
+		if (pr->code >= 0) {
+			add_evidence(out, (enum nlu_evidence_code)pr->code, ps, pe);
+		} else {
+			cond[pr->cond] = true;
+			cond_at[pr->cond][0] = ps;
+			cond_at[pr->cond][1] = pe;
+		}
+	}
+	/* an age of 70 or more: "my mother is 85", "90 years old" */
+	for (size_t i = 0; i < tk->n; i++) {
+		const struct nlu_tok *t = &tk->t[i];
+		if (t->kind != NLU_TOK_NUM || t->num < 70 || t->num > 110)
+			continue;
+		static const char *const years[] = { "years", "year", "yrs", "yr", "años", NULL };
+		static const char *const is[] = { "is", "es", "tiene", NULL };
+		static const char *const not_age[] = {
+			"degrees", "degree", "grados", "inside", "outside", "out", "dollars", "bucks",
+			"percent", "%", "°", NULL,
+		};
+		bool age = nlu__tok_in(tk, i + 1, years) >= 0 ||
+			   (i > 0 && nlu__tok_in(tk, i - 1, is) >= 0 && nlu__tok_in(tk, i + 1, not_age) < 0 &&
+			    !(i + 1 < tk->n && (unsigned char)tk->t[i + 1].low[0] == 0xC2));
+		if (age)
+			add_evidence(out, NLU_EV_VULNERABLE_PERSON, t->start,
+				     nlu__tok_in(tk, i + 1, years) >= 0 ? tk->t[i + 1].end : t->end);
+	}
+	/* a message that is only "human", "agent", "rep pls", "0" */
+	{
+		static const char *const filler[] = { "please", "pls", "plz", "a", "the", "now", "!", "?", ".", ",", NULL };
+		static const char *const alone[] = {
+			"human", "person", "rep", "representative", "operator", "agent", "zero", "0",
+			"persona", "humano", NULL,
+		};
+		size_t words = 0, hit = SIZE_MAX;
+		for (size_t i = 0; i < tk->n; i++) {
+			if (nlu__tok_in(tk, i, filler) >= 0)
+				continue;
+			words++;
+			if (nlu__tok_in(tk, i, alone) >= 0)
+				hit = i;
+		}
+		if (words == 1 && hit != SIZE_MAX)
+			add_evidence(out, NLU_EV_DIRECT_REQUEST, tk->t[hit].start, tk->t[hit].end);
 	}
 
 	/* profanity, shouting, punctuation */

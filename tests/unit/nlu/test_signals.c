@@ -49,6 +49,21 @@ static const struct urgency_case urgency_cases[] = {
 	{ "es urgente", 1, NLU_EV_URGENT_WORDING },
 	{ "no tengo calefacción y hace mucho frío", 2, NLU_EV_NO_HEAT_FREEZING },
 	{ "hay una fuga de agua en la cocina", 2, NLU_EV_ACTIVE_LEAK },
+	{ "the gas meter is hissing", 3, NLU_EV_GAS_SMELL },
+	{ "¡huele a gas en mi casa!", 3, NLU_EV_GAS_SMELL },
+	{ "the CO monitor says 200 ppm", 3, NLU_EV_CO_ALARM },
+	{ "the wires in the panel look burnt", 3, NLU_EV_BURNING_SMELL },
+	{ "water is coming out of the ceiling fan", 2, NLU_EV_WATER_THROUGH_CEILING },
+	{ "there's an inch of water on the basement floor", 2, NLU_EV_FLOODING },
+	{ "the dishwasher line burst", 2, NLU_EV_BURST_PIPE },
+	{ "the sewer line backed up into the house", 2, NLU_EV_SEWAGE },
+	{ "our heat went out and it's supposed to get down to 10 tonight", 2, NLU_EV_NO_HEAT_FREEZING },
+	{ "no heat its 18 out and I got kids", 2, NLU_EV_NO_HEAT_FREEZING },
+	{ "my grandmother is 90 and the AC quit", 2, NLU_EV_NO_COOLING_EXTREME_HEAT },
+	{ "the CO detector just needs replacing, it's chirping for a low battery", 0, -1 },
+	{ "is someone coming to fix the leak under my sink", 0, -1 },
+	{ "the bathroom sink drips a little", 0, -1 },
+	{ "the hot water heater is out and it's freezing outside", 0, -1 },
 	{ "I'd like a furnace tune-up next week", 0, -1 },
 	{ "no heat but it's 60 degrees out, no rush", 0, -1 },
 	{ "the AC is out, it's 80 degrees", 0, -1 },
@@ -188,6 +203,25 @@ static void test_human_request(void **state)
 		struct nlu_signals s = sig(direct[k]);
 		if (!s.human_request || !nlu_signals_has(&s, NLU_EV_DIRECT_REQUEST))
 			fail_msg("\"%s\": no direct request", direct[k]);
+	}
+	static const char *const more_direct[] = {
+		"human", "rep pls", "0", "get me a person", "I don't want to talk to a bot",
+		"no quiero hablar con un robot", "I'm done with the chatbot",
+	};
+	for (size_t k = 0; k < sizeof more_direct / sizeof more_direct[0]; k++) {
+		struct nlu_signals s = sig(more_direct[k]);
+		if (!s.human_request)
+			fail_msg("\"%s\": no request", more_direct[k]);
+	}
+	static const char *const not_requests[] = {
+		"is anyone in the office now", "hi, anyone there?",
+		"I'd like to speak about a bad experience", "send it to my property manager",
+		"I have 0 complaints", "the person who came was great",
+	};
+	for (size_t k = 0; k < sizeof not_requests / sizeof not_requests[0]; k++) {
+		struct nlu_signals s = sig(not_requests[k]);
+		if (s.human_request)
+			fail_msg("\"%s\": unexpected request", not_requests[k]);
 	}
 	static const char *const indirect[] = {
 		"is there someone I can actually talk to?",
