@@ -354,11 +354,15 @@ int dialog_session_turn(struct store *st, const struct nlu_model *m, int64_t ten
 		json_decref(conv);
 		return rc;
 	}
-	int64_t seq = 1;
+	/* the next job number follows the highest one in use (a clash is refused by the
+	 * store's unique key and the turn says so) */
+	int64_t seq = 1001;
 	struct store_stmt *q;
-	if (!store_prepare(rd, "SELECT COUNT(*) FROM appointments WHERE tenant_id = ?", &q)) {
+	if (!store_prepare(rd, "SELECT MAX(CAST(SUBSTR(job_number, 3) AS INTEGER)) FROM "
+			       "appointments WHERE tenant_id = ? AND job_number LIKE 'J-%'", &q)) {
 		store_bind_int64(q, 1, tenant_id);
-		if (store_step(q) == STORE_ROW)
+		if (store_step(q) == STORE_ROW && !store_col_is_null(q, 0) &&
+		    store_col_int64(q, 0) >= 1000)
 			seq = store_col_int64(q, 0) + 1;
 		store_stmt_finish(q);
 	}
@@ -369,7 +373,7 @@ int dialog_session_turn(struct store *st, const struct nlu_model *m, int64_t ten
 		.n_services = t.n_services, .brands = t.brands, .n_brands = t.n_brands, .kb = t.kb,
 		.thresholds = t.thresholds, .agents_online = agents_online,
 		.customer = cf.customer.id ? &cf.customer : NULL, .jobs = cf.jobs, .n_jobs = cf.n_jobs,
-		.next_job_seq = 1000 + seq, .channel = channel ? channel : "chat"};
+		.next_job_seq = seq, .channel = channel ? channel : "chat"};
 	memcpy(env.sla_seconds, t.sla_seconds, sizeof env.sla_seconds);
 	struct dialog_state before = state;
 	rc = dialog_turn(&env, &state, text, strlen(text), now, out);
