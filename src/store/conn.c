@@ -292,7 +292,7 @@ const char *store_col_name(struct store_stmt *st, int col)
 	return sqlite3_column_name(st->st, col);
 }
 
-static json_t *col_json(struct store_stmt *st, int col)
+json_t *store__col_json(struct store_stmt *st, int col)
 {
 	const char *decl = sqlite3_column_decltype(st->st, col);
 	int type = sqlite3_column_type(st->st, col);
@@ -328,7 +328,7 @@ json_t *store_row_json(struct store_stmt *st)
 		return NULL;
 	int n = sqlite3_column_count(st->st);
 	for (int i = 0; i < n; i++) {
-		json_t *v = col_json(st, i);
+		json_t *v = store__col_json(st, i);
 		if (!v || json_object_set_new(obj, sqlite3_column_name(st->st, i), v)) {
 			json_decref(obj);
 			return NULL;
@@ -446,21 +446,6 @@ int store__one_int64(struct store_stmt *st, int64_t *out)
 	return err;
 }
 
-int store__exists(struct store_conn *c, const char *sql_exists, int64_t tenant_id,
-                  int64_t id)
-{
-	struct store_stmt *st;
-	int err = store_prepare(c, sql_exists, &st);
-	if (err)
-		return err;
-	int64_t one;
-	if ((err = store_bind_int64(st, 1, tenant_id)) || (err = store_bind_int64(st, 2, id))) {
-		store_stmt_finish(st);
-		return err;
-	}
-	return store__one_int64(st, &one);
-}
-
 static int bind_va(struct store_stmt *st, const char *fmt, va_list ap)
 {
 	int err = 0;
@@ -494,38 +479,37 @@ static int bind_va(struct store_stmt *st, const char *fmt, va_list ap)
 	return err;
 }
 
-int store__prep(struct store_conn *c, struct store_stmt **st, const char *sql,
-                const char *fmt, ...)
+int store__vprep(struct store_conn *c, struct store_stmt **st, const char *sql,
+                 const char *fmt, va_list ap)
 {
 	int err = store_prepare(c, sql, st);
 	if (err)
 		return err;
-	va_list ap;
-	va_start(ap, fmt);
-	err = bind_va(*st, fmt, ap);
-	va_end(ap);
-	if (err) {
+	if ((err = bind_va(*st, fmt, ap))) {
 		store_stmt_finish(*st);
 		*st = NULL;
 	}
 	return err;
 }
 
+int store__prep(struct store_conn *c, struct store_stmt **st, const char *sql,
+                const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int err = store__vprep(c, st, sql, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
 int store__execf(struct store_conn *c, const char *sql, const char *fmt, ...)
 {
 	struct store_stmt *st;
-	int err = store_prepare(c, sql, &st);
-	if (err)
-		return err;
 	va_list ap;
 	va_start(ap, fmt);
-	err = bind_va(st, fmt, ap);
+	int err = store__vprep(c, &st, sql, fmt, ap);
 	va_end(ap);
-	if (err) {
-		store_stmt_finish(st);
-		return err;
-	}
-	return store__run(st);
+	return err ? err : store__run(st);
 }
 
 int store__sp_begin(struct store_conn *c)

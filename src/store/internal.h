@@ -4,6 +4,7 @@
 
 #include "store/store.h"
 #include <sqlite3.h>
+#include <stdarg.h>
 
 #define STORE__CACHE_BUCKETS 64
 #define STORE__CACHE_MAX 512  /* statements kept per connection; more are not cached */
@@ -51,8 +52,8 @@ int store__one_json(struct store_stmt *st, json_t **out);
 int store__all_json(struct store_stmt *st, json_t **out);
 /* Steps once and reads column 0 as an integer; -TN_ENOTFOUND when no row. Finishes st. */
 int store__one_int64(struct store_stmt *st, int64_t *out);
-/* 0 when the row (tenant_id, id) exists in table, -TN_ENOTFOUND when not. table must be
- * one of the store's own constant table names. */
+/* 0 when sql_exists (tenant_id, id) finds a row, -TN_ENOTFOUND when not. sql_exists is
+ * one of the store's own constant statements (STORE__SQL_*_EXISTS below). */
 int store__exists(struct store_conn *c, const char *sql_exists, int64_t tenant_id,
                   int64_t id);
 
@@ -62,8 +63,55 @@ int store__exists(struct store_conn *c, const char *sql_exists, int64_t tenant_i
  * On failure nothing is left in use. */
 int store__prep(struct store_conn *c, struct store_stmt **st, const char *sql,
                 const char *fmt, ...);
+/* store__prep with the arguments in a va_list. */
+int store__vprep(struct store_conn *c, struct store_stmt **st, const char *sql,
+                 const char *fmt, va_list ap);
 /* Prepares, binds, runs to completion (no rows expected) and finishes. */
 int store__execf(struct store_conn *c, const char *sql, const char *fmt, ...);
+/* The JSON value of column col of the current row, as store_row_json makes it. New
+ * reference, NULL on ENOMEM. */
+json_t *store__col_json(struct store_stmt *st, int col);
+
+/* One statement from SQL to result (query.c): each prepares sql, binds the arguments by
+ * fmt (as store__prep), runs and finishes it; nothing is left in use. */
+/* One row as a JSON object in *out (owned), or -TN_ENOTFOUND. */
+int store__one_jsonf(struct store_conn *c, json_t **out, const char *sql, const char *fmt,
+                     ...);
+/* Every row as a JSON array of objects in *out (owned). */
+int store__all_jsonf(struct store_conn *c, json_t **out, const char *sql, const char *fmt,
+                     ...);
+/* Column 0 of every row as a flat JSON array in *out (owned): ["hvac", "plumbing"]. */
+int store__column_jsonf(struct store_conn *c, json_t **out, const char *sql,
+                        const char *fmt, ...);
+/* Column 0 of the first row as an integer in *out, or -TN_ENOTFOUND. */
+int store__one_int64f(struct store_conn *c, int64_t *out, const char *sql, const char *fmt,
+                      ...);
+/* Column 0 of the first row as text in buf (n bytes, cut short if longer; "" for NULL),
+ * or -TN_ENOTFOUND. For status columns read back into an enum with its _parse(). */
+int store__one_textf(struct store_conn *c, char *buf, size_t n, const char *sql,
+                     const char *fmt, ...);
+/* Runs an INSERT; on success *id_out (when not NULL) gets the new row's id. */
+int store__insertf(struct store_conn *c, int64_t *id_out, const char *sql, const char *fmt,
+                   ...);
+/* Runs an UPDATE or DELETE of rows that must be there: -TN_ENOTFOUND when it changed none. */
+int store__changef(struct store_conn *c, const char *sql, const char *fmt, ...);
+/* err, or -TN_ENOTFOUND when err is 0 and the last statement on c changed no row. */
+int store__changed(struct store_conn *c, int err);
+
+/* Existence checks: 0, -TN_ENOTFOUND, or a store error. */
+int store__tenant_exists(struct store_conn *c, int64_t tenant_id);
+/* user_id is a member of tenant_id. */
+int store__member_exists(struct store_conn *c, int64_t tenant_id, int64_t user_id);
+/* The store__exists statements of rows that other rows point at. */
+#define STORE__SQL_CUSTOMER_EXISTS "SELECT 1 FROM customers WHERE tenant_id = ? AND id = ?"
+#define STORE__SQL_CONVERSATION_EXISTS \
+	"SELECT 1 FROM conversations WHERE tenant_id = ? AND id = ?"
+#define STORE__SQL_TECHNICIAN_EXISTS "SELECT 1 FROM technicians WHERE tenant_id = ? AND id = ?"
+
+/* For a read that fills *out in several steps: when err is not 0, drops *out and sets it
+ * to NULL. Returns err. */
+int store__drop_on_error(json_t **out, int err);
+
 /* A nested savepoint around a multi-statement domain write, so the function is atomic
  * even when its job goes on after it failed. end() releases on err == 0 (or > 0), else
  * rolls back; it returns err. */
