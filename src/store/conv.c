@@ -16,18 +16,13 @@ int store_customer_create(struct store_conn *c, int64_t tenant_id,
 {
 	if (!valid_customer(cu))
 		return -TN_EINVAL_FIELD;
-	struct store_stmt *st;
-	int64_t one;
-	int err = store__prep(c, &st, "SELECT 1 FROM tenants WHERE id = ?", "i", tenant_id);
-	if (err || (err = store__one_int64(st, &one)))
+	int err = store__tenant_exists(c, tenant_id);
+	if (err)
 		return err;
-	err = store__execf(c,
+	return store__insertf(c, id_out,
 		"INSERT INTO customers (tenant_id, name, address, zip, notes, created_at, updated_at)"
 		" VALUES (?, ?, ?, ?, ?, ?, ?)", "ittttii", tenant_id, cu->name, cu->address, cu->zip,
 		cu->notes, now, now);
-	if (!err && id_out)
-		*id_out = store_last_insert_id(c);
-	return err;
 }
 
 int store_customer_update(struct store_conn *c, int64_t tenant_id, int64_t customer_id,
@@ -35,38 +30,27 @@ int store_customer_update(struct store_conn *c, int64_t tenant_id, int64_t custo
 {
 	if (!valid_customer(cu))
 		return -TN_EINVAL_FIELD;
-	int err = store__execf(c,
+	return store__changef(c,
 		"UPDATE customers SET name = ?, address = ?, zip = ?, notes = ?, updated_at = ?"
 		" WHERE tenant_id = ? AND id = ?", "ttttiii", cu->name, cu->address, cu->zip,
 		cu->notes, now, tenant_id, customer_id);
-	if (!err && store_changes(c) == 0)
-		err = -TN_ENOTFOUND;
-	return err;
 }
 
 int store_customer_get(struct store_conn *c, int64_t tenant_id, int64_t customer_id,
                        json_t **out)
 {
-	struct store_stmt *st;
 	json_t *ids = NULL;
-	int err = store__prep(c, &st,
+	int err = store__one_jsonf(c, out,
 		"SELECT id, name, address, zip, notes, created_at, updated_at FROM customers"
 		" WHERE tenant_id = ? AND id = ?", "ii", tenant_id, customer_id);
-	if (err || (err = store__one_json(st, out)))
+	if (err)
 		return err;
-	if ((err = store__prep(c, &st,
+	err = store__all_jsonf(c, &ids,
 		"SELECT kind, value FROM customer_identities WHERE tenant_id = ? AND customer_id = ?"
-		" ORDER BY kind, value", "ii", tenant_id, customer_id)) ||
-	    (err = store__all_json(st, &ids)))
-		goto out;
-	if (json_object_set_new(*out, "identities", ids))
+		" ORDER BY kind, value", "ii", tenant_id, customer_id);
+	if (!err && json_object_set_new(*out, "identities", ids))
 		err = -ENOMEM;
-out:
-	if (err) {
-		json_decref(*out);
-		*out = NULL;
-	}
-	return err;
+	return store__drop_on_error(out, err);
 }
 
 int store_identity_add(struct store_conn *c, int64_t tenant_id, int64_t customer_id,
@@ -74,8 +58,7 @@ int store_identity_add(struct store_conn *c, int64_t tenant_id, int64_t customer
 {
 	if ((int)kind < 0 || kind >= STORE_IDENTITY__COUNT || !store__valid_text(value, 320))
 		return -TN_EINVAL_FIELD;
-	int err = store__exists(c, "SELECT 1 FROM customers WHERE tenant_id = ? AND id = ?",
-	                        tenant_id, customer_id);
+	int err = store__exists(c, STORE__SQL_CUSTOMER_EXISTS, tenant_id, customer_id);
 	if (err)
 		return err;
 	return store__execf(c,
@@ -90,12 +73,10 @@ int store_customer_find_by_identity(struct store_conn *c, int64_t tenant_id,
 {
 	if ((int)kind < 0 || kind >= STORE_IDENTITY__COUNT || !value)
 		return -TN_ENOTFOUND;
-	struct store_stmt *st;
-	int err = store__prep(c, &st,
+	return store__one_int64f(c, customer_id_out,
 		"SELECT customer_id FROM customer_identities"
 		" WHERE tenant_id = ? AND kind = ? AND value = ?", "itt", tenant_id,
 		store_identity_kind_name(kind), value);
-	return err ? err : store__one_int64(st, customer_id_out);
 }
 
 /* ---- conversations ---- */
@@ -117,25 +98,20 @@ int store_conversation_create(struct store_conn *c, int64_t tenant_id, int64_t c
 	if (!valid_channel(channel))
 		return -TN_EINVAL_FIELD;
 	int err;
-	struct store_stmt *st;
-	int64_t one;
 	if (customer_id)
-		err = store__exists(c, "SELECT 1 FROM customers WHERE tenant_id = ? AND id = ?",
-		                    tenant_id, customer_id);
-	else if (!(err = store__prep(c, &st, "SELECT 1 FROM tenants WHERE id = ?", "i", tenant_id)))
-		err = store__one_int64(st, &one);
+		err = store__exists(c, STORE__SQL_CUSTOMER_EXISTS, tenant_id, customer_id);
+	else
+		err = store__tenant_exists(c, tenant_id);
 	if (err)
 		return err;
 	json_t *channels = json_pack("[s]", channel);
 	if (!channels)
 		return -ENOMEM;
-	err = store__execf(c,
+	err = store__insertf(c, id_out,
 		"INSERT INTO conversations (tenant_id, customer_id, status, owner_kind, channels,"
 		" state, last_seq, created_at, updated_at) VALUES (?, ?, 'open', 'ai', ?, '{}', 0, ?, ?)",
 		"iIjii", tenant_id, customer_id, channels, now, now);
 	json_decref(channels);
-	if (!err && id_out)
-		*id_out = store_last_insert_id(c);
 	return err;
 }
 
@@ -145,11 +121,9 @@ int store_conversation_create(struct store_conn *c, int64_t tenant_id, int64_t c
 int store_conversation_get(struct store_conn *c, int64_t tenant_id, int64_t conv_id,
                            json_t **out)
 {
-	struct store_stmt *st;
-	int err = store__prep(c, &st,
+	return store__one_jsonf(c, out,
 		"SELECT " CONV_COLS " FROM conversations WHERE tenant_id = ? AND id = ?", "ii",
 		tenant_id, conv_id);
-	return err ? err : store__one_json(st, out);
 }
 
 int store_conversation_update(struct store_conn *c, int64_t tenant_id, int64_t conv_id,
@@ -161,38 +135,25 @@ int store_conversation_update(struct store_conn *c, int64_t tenant_id, int64_t c
 	if (owner_kind && !(!strcmp(owner_kind, "ai") && owner_user_id == 0) &&
 	    !(!strcmp(owner_kind, "human") && owner_user_id > 0))
 		return -TN_EINVAL_FIELD;
-	int err = 0;
-	if (owner_kind && owner_user_id) {
-		/* A human owner must be a member of this tenant. */
-		struct store_stmt *st;
-		int64_t one;
-		if ((err = store__prep(c, &st,
-			"SELECT 1 FROM memberships WHERE tenant_id = ? AND user_id = ?", "ii", tenant_id,
-			owner_user_id)))
-			return err;
-		if ((err = store__one_int64(st, &one)))
-			return err == -TN_ENOTFOUND ? -TN_EINVAL_FIELD : err;
-	}
+	int err;
+	/* A human owner must be a member of this tenant. */
+	if (owner_kind && owner_user_id && (err = store__member_exists(c, tenant_id, owner_user_id)))
+		return err == -TN_ENOTFOUND ? -TN_EINVAL_FIELD : err;
 	const char *status_name = status >= 0 ? store_conv_status_name(status) : NULL;
-	err = store__execf(c,
+	return store__changef(c,
 		"UPDATE conversations SET status = COALESCE(?, status),"
 		" owner_kind = COALESCE(?, owner_kind),"
 		" owner_user_id = CASE WHEN ? IS NULL THEN owner_user_id ELSE ? END,"
 		" state = COALESCE(?, state), updated_at = ? WHERE tenant_id = ? AND id = ?",
 		"tttIjiii", status_name, owner_kind, owner_kind, owner_user_id, state, now, tenant_id,
 		conv_id);
-	if (!err && store_changes(c) == 0)
-		err = -TN_ENOTFOUND;
-	return err;
 }
 
 int store_conversation_list_open(struct store_conn *c, int64_t tenant_id, json_t **out)
 {
-	struct store_stmt *st;
-	int err = store__prep(c, &st,
+	return store__all_jsonf(c, out,
 		"SELECT " CONV_COLS " FROM conversations WHERE tenant_id = ? AND status <> 'closed'"
 		" ORDER BY id", "i", tenant_id);
-	return err ? err : store__all_json(st, out);
 }
 
 /* ---- messages ---- */
@@ -210,16 +171,13 @@ int store_message_append(struct store_conn *c, int64_t tenant_id, int64_t conv_i
 	    strlen(m->text) > 100000 || (m->client_msg_id && !store__valid_text(m->client_msg_id, 128)) ||
 	    (m->nlu && !json_is_object(m->nlu)))
 		return -TN_EINVAL_FIELD;
-	struct store_stmt *st;
 	int64_t seq = 0;
 	int err;
 	if (m->client_msg_id) {
 		/* Idempotent retry: the same client message id is the same message. */
-		if ((err = store__prep(c, &st,
+		err = store__one_int64f(c, &seq,
 			"SELECT seq FROM messages WHERE tenant_id = ? AND conversation_id = ?"
-			" AND client_msg_id = ?", "iit", tenant_id, conv_id, m->client_msg_id)))
-			return err;
-		err = store__one_int64(st, &seq);
+			" AND client_msg_id = ?", "iit", tenant_id, conv_id, m->client_msg_id);
 		if (!err) {
 			if (seq_out)
 				*seq_out = seq;
@@ -232,14 +190,12 @@ int store_message_append(struct store_conn *c, int64_t tenant_id, int64_t conv_i
 		return err;
 	/* Taking the next seq and adding the channel in one UPDATE keeps them atomic; under
 	 * the single writer (or a row lock on PostgreSQL) no two messages share a seq. */
-	err = store__prep(c, &st,
+	err = store__one_int64f(c, &seq,
 		"UPDATE conversations SET last_seq = last_seq + 1, updated_at = ?,"
 		" channels = CASE WHEN EXISTS (SELECT 1 FROM json_each(channels) WHERE value = ?)"
 		"   THEN channels ELSE json_insert(channels, '$[#]', ?) END"
 		" WHERE tenant_id = ? AND id = ? RETURNING last_seq", "ittii", now, m->channel,
 		m->channel, tenant_id, conv_id);
-	if (!err)
-		err = store__one_int64(st, &seq);
 	if (!err)
 		err = store__execf(c,
 			"INSERT INTO messages (tenant_id, conversation_id, seq, sender, sender_user_id,"
@@ -258,16 +214,13 @@ int store_message_list(struct store_conn *c, int64_t tenant_id, int64_t conv_id,
 {
 	if (limit < 1 || limit > 10000)
 		return -TN_EINVAL_FIELD;
-	int err = store__exists(c, "SELECT 1 FROM conversations WHERE tenant_id = ? AND id = ?",
-	                        tenant_id, conv_id);
+	int err = store__exists(c, STORE__SQL_CONVERSATION_EXISTS, tenant_id, conv_id);
 	if (err)
 		return err;
-	struct store_stmt *st;
-	err = store__prep(c, &st,
+	return store__all_jsonf(c, out,
 		"SELECT seq, sender, sender_user_id, channel, text, client_msg_id, nlu, created_at"
 		" FROM messages WHERE tenant_id = ? AND conversation_id = ? AND seq > ?"
 		" ORDER BY seq LIMIT ?", "iiii", tenant_id, conv_id, after_seq, (int64_t)limit);
-	return err ? err : store__all_json(st, out);
 }
 
 int store_customer_list(struct store_conn *c, int64_t tenant_id, int64_t after_id, int limit,
@@ -275,12 +228,10 @@ int store_customer_list(struct store_conn *c, int64_t tenant_id, int64_t after_i
 {
 	if (limit < 1 || limit > 1000)
 		return -TN_EINVAL_FIELD;
-	struct store_stmt *st;
-	int err = store__prep(c, &st,
+	return store__all_jsonf(c, out,
 		"SELECT id, name, address, zip, notes, created_at, updated_at FROM customers"
 		" WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?", "iii", tenant_id, after_id,
 		(int64_t)limit);
-	return err ? err : store__all_json(st, out);
 }
 
 /* ---- one customer across channels ---- */
@@ -290,23 +241,18 @@ int store_identity_remove(struct store_conn *c, int64_t tenant_id,
 {
 	if ((int)kind < 0 || kind >= STORE_IDENTITY__COUNT || !value)
 		return -TN_ENOTFOUND;
-	int err = store__execf(c,
+	return store__changef(c,
 		"DELETE FROM customer_identities WHERE tenant_id = ? AND kind = ? AND value = ?", "itt",
 		tenant_id, store_identity_kind_name(kind), value);
-	if (!err && store_changes(c) == 0)
-		err = -TN_ENOTFOUND;
-	return err;
 }
 
 int store_conversation_find_open(struct store_conn *c, int64_t tenant_id,
                                  int64_t customer_id, int64_t *conv_id_out)
 {
-	struct store_stmt *st;
-	int err = store__prep(c, &st,
+	return store__one_int64f(c, conv_id_out,
 		"SELECT id FROM conversations WHERE tenant_id = ? AND customer_id = ?"
 		" AND status <> 'closed' ORDER BY updated_at DESC, id DESC LIMIT 1", "ii", tenant_id,
 		customer_id);
-	return err ? err : store__one_int64(st, conv_id_out);
 }
 
 int store_conversation_list_for_customer(struct store_conn *c, int64_t tenant_id,
@@ -314,16 +260,13 @@ int store_conversation_list_for_customer(struct store_conn *c, int64_t tenant_id
 {
 	if (limit < 1 || limit > 1000)
 		return -TN_EINVAL_FIELD;
-	int err = store__exists(c, "SELECT 1 FROM customers WHERE tenant_id = ? AND id = ?",
-	                        tenant_id, customer_id);
+	int err = store__exists(c, STORE__SQL_CUSTOMER_EXISTS, tenant_id, customer_id);
 	if (err)
 		return err;
-	struct store_stmt *st;
-	err = store__prep(c, &st,
+	return store__all_jsonf(c, out,
 		"SELECT " CONV_COLS " FROM conversations WHERE tenant_id = ? AND customer_id = ?"
 		" ORDER BY updated_at DESC, id DESC LIMIT ?", "iii", tenant_id, customer_id,
 		(int64_t)limit);
-	return err ? err : store__all_json(st, out);
 }
 
 /* Tables whose customer_id moves on a merge. Constant names: never input. */
@@ -340,7 +283,7 @@ int store_customer_merge(struct store_conn *c, int64_t tenant_id, int64_t keep_i
 {
 	if (keep_id == merge_id)
 		return -TN_EINVAL_FIELD;
-	const char *exists = "SELECT 1 FROM customers WHERE tenant_id = ? AND id = ?";
+	const char *exists = STORE__SQL_CUSTOMER_EXISTS;
 	int err = store__exists(c, exists, tenant_id, keep_id);
 	if (err || (err = store__exists(c, exists, tenant_id, merge_id)) ||
 	    (err = store__sp_begin(c)))

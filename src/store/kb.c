@@ -28,17 +28,12 @@ int store_kb_create(struct store_conn *c, int64_t tenant_id, const char *title,
 {
 	if (!valid_article(title, body, tags))
 		return -TN_EINVAL_FIELD;
-	struct store_stmt *st;
-	int64_t one;
-	int err = store__prep(c, &st, "SELECT 1 FROM tenants WHERE id = ?", "i", tenant_id);
-	if (err || (err = store__one_int64(st, &one)))
+	int err = store__tenant_exists(c, tenant_id);
+	if (err)
 		return err;
-	err = store__execf(c,
+	return store__insertf(c, id_out,
 		"INSERT INTO kb_articles (tenant_id, title, body, tags, updated_at)"
 		" VALUES (?, ?, ?, COALESCE(?, '[]'), ?)", "ittji", tenant_id, title, body, tags, now);
-	if (!err && id_out)
-		*id_out = store_last_insert_id(c);
-	return err;
 }
 
 int store_kb_update(struct store_conn *c, int64_t tenant_id, int64_t article_id,
@@ -46,41 +41,31 @@ int store_kb_update(struct store_conn *c, int64_t tenant_id, int64_t article_id,
 {
 	if (!valid_article(title, body, tags))
 		return -TN_EINVAL_FIELD;
-	int err = store__execf(c,
+	return store__changef(c,
 		"UPDATE kb_articles SET title = ?, body = ?, tags = COALESCE(?, '[]'), updated_at = ?"
 		" WHERE tenant_id = ? AND id = ?", "ttjiii", title, body, tags, now, tenant_id,
 		article_id);
-	if (!err && store_changes(c) == 0)
-		err = -TN_ENOTFOUND;
-	return err;
 }
 
 int store_kb_delete(struct store_conn *c, int64_t tenant_id, int64_t article_id)
 {
-	int err = store__execf(c, "DELETE FROM kb_articles WHERE tenant_id = ? AND id = ?", "ii",
-	                       tenant_id, article_id);
-	if (!err && store_changes(c) == 0)
-		err = -TN_ENOTFOUND;
-	return err;
+	return store__changef(c, "DELETE FROM kb_articles WHERE tenant_id = ? AND id = ?", "ii",
+	                      tenant_id, article_id);
 }
 
 #define KB_COLS "id, title, body, tags, updated_at"
 
 int store_kb_get(struct store_conn *c, int64_t tenant_id, int64_t article_id, json_t **out)
 {
-	struct store_stmt *st;
-	int err = store__prep(c, &st,
+	return store__one_jsonf(c, out,
 		"SELECT " KB_COLS " FROM kb_articles WHERE tenant_id = ? AND id = ?", "ii", tenant_id,
 		article_id);
-	return err ? err : store__one_json(st, out);
 }
 
 int store_kb_list(struct store_conn *c, int64_t tenant_id, json_t **out)
 {
-	struct store_stmt *st;
-	int err = store__prep(c, &st,
+	return store__all_jsonf(c, out,
 		"SELECT " KB_COLS " FROM kb_articles WHERE tenant_id = ? ORDER BY id", "i", tenant_id);
-	return err ? err : store__all_json(st, out);
 }
 
 /* ---- events ---- */
@@ -93,22 +78,16 @@ int store_event_append(struct store_conn *c, int64_t tenant_id, int64_t at,
 	    (data && !json_is_object(data)))
 		return -TN_EINVAL_FIELD;
 	int err;
-	struct store_stmt *st;
-	int64_t one;
 	if (conversation_id)
-		err = store__exists(c, "SELECT 1 FROM conversations WHERE tenant_id = ? AND id = ?",
-		                    tenant_id, conversation_id);
-	else if (!(err = store__prep(c, &st, "SELECT 1 FROM tenants WHERE id = ?", "i", tenant_id)))
-		err = store__one_int64(st, &one);
+		err = store__exists(c, STORE__SQL_CONVERSATION_EXISTS, tenant_id, conversation_id);
+	else
+		err = store__tenant_exists(c, tenant_id);
 	if (err)
 		return err;
-	err = store__execf(c,
+	return store__insertf(c, id_out,
 		"INSERT INTO events (tenant_id, at, kind, conversation_id, actor, data)"
 		" VALUES (?, ?, ?, ?, ?, COALESCE(?, '{}'))", "iitItj", tenant_id, at, kind,
 		conversation_id, actor, data);
-	if (!err && id_out)
-		*id_out = store_last_insert_id(c);
-	return err;
 }
 
 int store_event_list(struct store_conn *c, int64_t tenant_id, int64_t after_id, int limit,
@@ -116,10 +95,8 @@ int store_event_list(struct store_conn *c, int64_t tenant_id, int64_t after_id, 
 {
 	if (limit < 1 || limit > 1000)
 		return -TN_EINVAL_FIELD;
-	struct store_stmt *st;
-	int err = store__prep(c, &st,
+	return store__all_jsonf(c, out,
 		"SELECT id, at, kind, conversation_id, actor, data FROM events"
 		" WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?", "iii", tenant_id, after_id,
 		(int64_t)limit);
-	return err ? err : store__all_json(st, out);
 }

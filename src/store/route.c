@@ -5,24 +5,6 @@
 #include <errno.h>
 #include <string.h>
 
-static int tenant_exists(struct store_conn *c, int64_t tenant_id)
-{
-	struct store_stmt *st;
-	int64_t one;
-	int err = store__prep(c, &st, "SELECT 1 FROM tenants WHERE id = ?", "i", tenant_id);
-	return err ? err : store__one_int64(st, &one);
-}
-
-static int member_exists(struct store_conn *c, int64_t tenant_id, int64_t user_id)
-{
-	struct store_stmt *st;
-	int64_t one;
-	int err = store__prep(c, &st,
-		"SELECT 1 FROM memberships WHERE tenant_id = ? AND user_id = ?", "ii", tenant_id,
-		user_id);
-	return err ? err : store__one_int64(st, &one);
-}
-
 /* ---- queues ---- */
 
 int store_queue_create(struct store_conn *c, int64_t tenant_id, const char *name,
@@ -31,24 +13,19 @@ int store_queue_create(struct store_conn *c, int64_t tenant_id, const char *name
 	if (!store__valid_text(name, 100) || (skill && !store__valid_text(skill, 64)) ||
 	    sla_seconds <= 0 || sla_seconds > 7 * 86400)
 		return -TN_EINVAL_FIELD;
-	int err = tenant_exists(c, tenant_id);
+	int err = store__tenant_exists(c, tenant_id);
 	if (err)
 		return err;
-	err = store__execf(c,
+	return store__insertf(c, id_out,
 		"INSERT INTO queues (tenant_id, name, skill, sla_seconds, priority) VALUES (?, ?, ?, ?, ?)",
 		"ittii", tenant_id, name, skill, (int64_t)sla_seconds, (int64_t)priority);
-	if (!err && id_out)
-		*id_out = store_last_insert_id(c);
-	return err;
 }
 
 int store_queue_list(struct store_conn *c, int64_t tenant_id, json_t **out)
 {
-	struct store_stmt *st;
-	int err = store__prep(c, &st,
+	return store__all_jsonf(c, out,
 		"SELECT id, name, skill, sla_seconds, priority, settings FROM queues"
 		" WHERE tenant_id = ? ORDER BY id", "i", tenant_id);
-	return err ? err : store__all_json(st, out);
 }
 
 /* ---- queue entries ---- */
@@ -61,17 +38,13 @@ int store_queue_entry_add(struct store_conn *c, int64_t tenant_id, int64_t queue
 		return -TN_EINVAL_FIELD;
 	int err = store__exists(c, "SELECT 1 FROM queues WHERE tenant_id = ? AND id = ?",
 	                        tenant_id, queue_id);
-	if (err || (err = store__exists(c,
-			"SELECT 1 FROM conversations WHERE tenant_id = ? AND id = ?", tenant_id, conv_id)))
+	if (err || (err = store__exists(c, STORE__SQL_CONVERSATION_EXISTS, tenant_id, conv_id)))
 		return err;
-	err = store__execf(c,
+	return store__insertf(c, id_out,
 		"INSERT INTO queue_entries (tenant_id, queue_id, conversation_id, priority, reason,"
 		" status, entered_at, sla_deadline) VALUES (?, ?, ?, ?, ?, 'waiting', ?, ?)",
 		"iiiitiI", tenant_id, queue_id, conv_id, (int64_t)priority, reason, entered_at,
 		sla_deadline);
-	if (!err && id_out)
-		*id_out = store_last_insert_id(c);
-	return err;
 }
 
 int store_queue_entry_update(struct store_conn *c, int64_t tenant_id, int64_t entry_id,
@@ -80,24 +53,18 @@ int store_queue_entry_update(struct store_conn *c, int64_t tenant_id, int64_t en
 {
 	if ((int)status < 0 || status >= STORE_ENTRY__COUNT || assigned_user_id < 0)
 		return -TN_EINVAL_FIELD;
-	struct store_stmt *st;
-	int err = store__prep(c, &st,
+	char name[32];
+	enum store_entry_status cur = STORE_ENTRY_DONE;
+	int err = store__one_textf(c, name, sizeof name,
 		"SELECT status FROM queue_entries WHERE tenant_id = ? AND id = ?", "ii", tenant_id,
 		entry_id);
 	if (err)
 		return err;
-	int rc = store_step(st);
-	enum store_entry_status cur = STORE_ENTRY_DONE;
-	if (rc == STORE_ROW)
-		err = store_entry_status_parse(store_col_text(st, 0), &cur) ? -TN_ESTORE : 0;
-	else
-		err = rc < 0 ? rc : -TN_ENOTFOUND;
-	store_stmt_finish(st);
-	if (err)
-		return err;
+	if (store_entry_status_parse(name, &cur))
+		return -TN_ESTORE;
 	if (cur == STORE_ENTRY_ABANDONED || cur == STORE_ENTRY_DONE)
 		return -TN_ECONFLICT;
-	if (assigned_user_id && (err = member_exists(c, tenant_id, assigned_user_id)))
+	if (assigned_user_id && (err = store__member_exists(c, tenant_id, assigned_user_id)))
 		return err == -TN_ENOTFOUND ? -TN_EINVAL_FIELD : err;
 	bool ends = status == STORE_ENTRY_ABANDONED || status == STORE_ENTRY_DONE;
 	return store__execf(c,
@@ -112,13 +79,11 @@ int store_queue_entry_update(struct store_conn *c, int64_t tenant_id, int64_t en
 
 int store_queue_entry_list_live(struct store_conn *c, int64_t tenant_id, json_t **out)
 {
-	struct store_stmt *st;
-	int err = store__prep(c, &st,
+	return store__all_jsonf(c, out,
 		"SELECT id, queue_id, conversation_id, priority, reason, status, entered_at,"
 		" sla_deadline, assigned_user_id, assigned_at FROM queue_entries"
 		" WHERE tenant_id = ? AND status IN ('waiting', 'offered', 'assigned')"
 		" ORDER BY entered_at, id", "i", tenant_id);
-	return err ? err : store__all_json(st, out);
 }
 
 /* ---- callbacks ---- */
@@ -130,23 +95,19 @@ int store_callback_create(struct store_conn *c, int64_t tenant_id,
 	    (cb->reason && strlen(cb->reason) > 500) || (cb->notes && strlen(cb->notes) > 4000) ||
 	    cb->promised_at <= 0 || cb->customer_id < 0 || cb->conversation_id < 0)
 		return -TN_EINVAL_FIELD;
-	int err = tenant_exists(c, tenant_id);
+	int err = store__tenant_exists(c, tenant_id);
 	if (!err && cb->customer_id)
-		err = store__exists(c, "SELECT 1 FROM customers WHERE tenant_id = ? AND id = ?",
-		                    tenant_id, cb->customer_id);
+		err = store__exists(c, STORE__SQL_CUSTOMER_EXISTS, tenant_id, cb->customer_id);
 	if (!err && cb->conversation_id)
-		err = store__exists(c, "SELECT 1 FROM conversations WHERE tenant_id = ? AND id = ?",
-		                    tenant_id, cb->conversation_id);
+		err = store__exists(c, STORE__SQL_CONVERSATION_EXISTS, tenant_id,
+		                    cb->conversation_id);
 	if (err)
 		return err;
-	err = store__execf(c,
+	return store__insertf(c, id_out,
 		"INSERT INTO callbacks (tenant_id, customer_id, conversation_id, phone, reason,"
 		" promised_at, status, notes, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
 		"iIIttiti", tenant_id, cb->customer_id, cb->conversation_id, cb->phone, cb->reason,
 		cb->promised_at, cb->notes, now);
-	if (!err && id_out)
-		*id_out = store_last_insert_id(c);
-	return err;
 }
 
 int store_callback_update(struct store_conn *c, int64_t tenant_id, int64_t callback_id,
@@ -157,30 +118,25 @@ int store_callback_update(struct store_conn *c, int64_t tenant_id, int64_t callb
 	    (notes && strlen(notes) > 4000))
 		return -TN_EINVAL_FIELD;
 	int err;
-	if (assigned_user_id && (err = member_exists(c, tenant_id, assigned_user_id)))
+	if (assigned_user_id && (err = store__member_exists(c, tenant_id, assigned_user_id)))
 		return err == -TN_ENOTFOUND ? -TN_EINVAL_FIELD : err;
 	bool ends = status == STORE_CALLBACK_DONE || status == STORE_CALLBACK_CANCELLED ||
 	            status == STORE_CALLBACK_FAILED;
-	err = store__execf(c,
+	return store__changef(c,
 		"UPDATE callbacks SET status = ?,"
 		" assigned_user_id = CASE WHEN ? > 0 THEN ? ELSE assigned_user_id END,"
 		" notes = COALESCE(?, notes), completed_at = CASE WHEN ? THEN ? ELSE completed_at END"
 		" WHERE tenant_id = ? AND id = ?", "tiitiiii", store_callback_status_name(status),
 		assigned_user_id, assigned_user_id, notes, (int64_t)ends, now, tenant_id, callback_id);
-	if (!err && store_changes(c) == 0)
-		err = -TN_ENOTFOUND;
-	return err;
 }
 
 int store_callback_list_open(struct store_conn *c, int64_t tenant_id, json_t **out)
 {
-	struct store_stmt *st;
-	int err = store__prep(c, &st,
+	return store__all_jsonf(c, out,
 		"SELECT id, customer_id, conversation_id, phone, reason, promised_at, status,"
 		" assigned_user_id, notes, created_at, completed_at FROM callbacks"
 		" WHERE tenant_id = ? AND status IN ('pending', 'in_progress')"
 		" ORDER BY promised_at, id", "i", tenant_id);
-	return err ? err : store__all_json(st, out);
 }
 
 /* ---- handoffs ---- */
@@ -192,28 +148,22 @@ int store_handoff_create(struct store_conn *c, int64_t tenant_id, int64_t conv_i
 	if (priority < 1 || priority > 4 || !json_is_object(packet) ||
 	    (reasons && !json_is_array(reasons)))
 		return -TN_EINVAL_FIELD;
-	int err = store__exists(c, "SELECT 1 FROM conversations WHERE tenant_id = ? AND id = ?",
-	                        tenant_id, conv_id);
+	int err = store__exists(c, STORE__SQL_CONVERSATION_EXISTS, tenant_id, conv_id);
 	if (err)
 		return err;
-	err = store__execf(c,
+	return store__insertf(c, id_out,
 		"INSERT INTO handoffs (tenant_id, conversation_id, priority, reasons, packet, created_at)"
 		" VALUES (?, ?, ?, COALESCE(?, '[]'), ?, ?)", "iiijji", tenant_id, conv_id,
 		(int64_t)priority, reasons, packet, now);
-	if (!err && id_out)
-		*id_out = store_last_insert_id(c);
-	return err;
 }
 
 int store_handoff_latest(struct store_conn *c, int64_t tenant_id, int64_t conv_id,
                          json_t **out)
 {
-	struct store_stmt *st;
-	int err = store__prep(c, &st,
+	return store__one_jsonf(c, out,
 		"SELECT id, conversation_id, priority, reasons, packet, created_at FROM handoffs"
 		" WHERE tenant_id = ? AND conversation_id = ? ORDER BY id DESC LIMIT 1", "ii",
 		tenant_id, conv_id);
-	return err ? err : store__one_json(st, out);
 }
 
 /* ---- agent skills ---- */
@@ -223,7 +173,7 @@ int store_agent_skill_set(struct store_conn *c, int64_t tenant_id, int64_t user_
 {
 	if (!store__valid_text(skill, 64) || level < 0 || level > 10)
 		return -TN_EINVAL_FIELD;
-	int err = member_exists(c, tenant_id, user_id);
+	int err = store__member_exists(c, tenant_id, user_id);
 	if (err)
 		return err;
 	if (level == 0)
@@ -239,10 +189,8 @@ int store_agent_skill_set(struct store_conn *c, int64_t tenant_id, int64_t user_
 int store_agent_skill_list(struct store_conn *c, int64_t tenant_id, int64_t user_id,
                            json_t **out)
 {
-	struct store_stmt *st;
-	int err = store__prep(c, &st,
+	return store__all_jsonf(c, out,
 		"SELECT user_id, skill, level FROM agent_skills WHERE tenant_id = ?"
 		" AND (? = 0 OR user_id = ?) ORDER BY user_id, skill", "iii", tenant_id, user_id,
 		user_id);
-	return err ? err : store__all_json(st, out);
 }

@@ -13,12 +13,11 @@
 int store_appointment_get_by_job(struct store_conn *c, int64_t tenant_id,
                                  const char *job_number, json_t **out)
 {
-	struct store_stmt *st;
 	int64_t id = 0;
-	int err = store__prep(c, &st,
+	int err = store__one_int64f(c, &id,
 		"SELECT id FROM appointments WHERE tenant_id = ? AND job_number = ?", "it", tenant_id,
 		job_number);
-	if (err || (err = store__one_int64(st, &id)))
+	if (err)
 		return err;
 	return store_appointment_get(c, tenant_id, id, out);
 }
@@ -28,16 +27,13 @@ int store_appointment_list_for_customer(struct store_conn *c, int64_t tenant_id,
 {
 	if (limit < 1 || limit > 1000)
 		return -TN_EINVAL_FIELD;
-	int err = store__exists(c, "SELECT 1 FROM customers WHERE tenant_id = ? AND id = ?",
-	                        tenant_id, customer_id);
+	int err = store__exists(c, STORE__SQL_CUSTOMER_EXISTS, tenant_id, customer_id);
 	if (err)
 		return err;
-	struct store_stmt *st;
-	err = store__prep(c, &st,
+	return store__all_jsonf(c, out,
 		"SELECT " APPT_COLS " FROM appointments WHERE tenant_id = ? AND customer_id = ?"
 		" ORDER BY start_at DESC, id DESC LIMIT ?", "iii", tenant_id, customer_id,
 		(int64_t)limit);
-	return err ? err : store__all_json(st, out);
 }
 
 int store_appointment_list_range(struct store_conn *c, int64_t tenant_id,
@@ -46,12 +42,10 @@ int store_appointment_list_range(struct store_conn *c, int64_t tenant_id,
 {
 	if (to <= from)
 		return -TN_EINVAL_FIELD;
-	struct store_stmt *st;
-	int err = store__prep(c, &st,
+	return store__all_jsonf(c, out,
 		"SELECT " APPT_COLS " FROM appointments WHERE tenant_id = ? AND status <> 'cancelled'"
 		" AND start_at < ? AND end_at > ? AND (? = 0 OR technician_id = ?)"
 		" ORDER BY start_at, id", "iiiii", tenant_id, to, from, technician_id, technician_id);
-	return err ? err : store__all_json(st, out);
 }
 
 int store_slots_taken(struct store_conn *c, int64_t tenant_id, int64_t from, int64_t to,
@@ -59,30 +53,21 @@ int store_slots_taken(struct store_conn *c, int64_t tenant_id, int64_t from, int
 {
 	if (to <= from)
 		return -TN_EINVAL_FIELD;
-	struct store_stmt *st;
-	int err = store__prep(c, &st,
+	return store__all_jsonf(c, out,
 		"SELECT technician_id, slot_start, appointment_id FROM appointment_slots"
 		" WHERE tenant_id = ? AND slot_start >= ? AND slot_start < ?"
 		" ORDER BY technician_id, slot_start", "iii", tenant_id, from, to);
-	return err ? err : store__all_json(st, out);
 }
 
 /* The current status of an appointment, -TN_ENOTFOUND if not this tenant's. */
 static int appt_status(struct store_conn *c, int64_t tenant_id, int64_t appt_id,
                        enum store_appt_status *out)
 {
-	struct store_stmt *st;
-	int err = store__prep(c, &st, "SELECT status FROM appointments WHERE tenant_id = ? AND id = ?",
-	                      "ii", tenant_id, appt_id);
-	if (err)
-		return err;
-	int rc = store_step(st);
-	if (rc == STORE_ROW)
-		err = store_appt_status_parse(store_col_text(st, 0), out) ? -TN_ESTORE : 0;
-	else
-		err = rc < 0 ? rc : -TN_ENOTFOUND;
-	store_stmt_finish(st);
-	return err;
+	char name[32];
+	int err = store__one_textf(c, name, sizeof name,
+		"SELECT status FROM appointments WHERE tenant_id = ? AND id = ?", "ii", tenant_id,
+		appt_id);
+	return err ? err : store_appt_status_parse(name, out) ? -TN_ESTORE : 0;
 }
 
 int store_appointment_set_status(struct store_conn *c, int64_t tenant_id, int64_t appt_id,
@@ -115,15 +100,13 @@ int store_appointment_reschedule(struct store_conn *c, int64_t tenant_id, int64_
 		return err;
 	if (cur != STORE_APPT_SCHEDULED)
 		return -TN_ECONFLICT;
-	struct store_stmt *st;
 	int64_t tech = technician_id;
 	if (!tech) {
-		if ((err = store__prep(c, &st,
+		if ((err = store__one_int64f(c, &tech,
 			"SELECT technician_id FROM appointments WHERE tenant_id = ? AND id = ?", "ii",
-			tenant_id, appt_id)) || (err = store__one_int64(st, &tech)))
+			tenant_id, appt_id)))
 			return err;
-	} else if ((err = store__exists(c,
-			"SELECT 1 FROM technicians WHERE tenant_id = ? AND id = ?", tenant_id, tech))) {
+	} else if ((err = store__exists(c, STORE__SQL_TECHNICIAN_EXISTS, tenant_id, tech))) {
 		return err;
 	}
 	if ((err = store__sp_begin(c)))
@@ -146,31 +129,23 @@ int store_appointment_reschedule(struct store_conn *c, int64_t tenant_id, int64_
 
 /* ---- time off and on-call ---- */
 
-static const char SQL_TECH_EXISTS[] = "SELECT 1 FROM technicians WHERE tenant_id = ? AND id = ?";
-
 int store_time_off_add(struct store_conn *c, int64_t tenant_id, int64_t tech_id,
                        int64_t start_at, int64_t end_at, const char *reason, int64_t *id_out)
 {
 	if (end_at <= start_at || (reason && strlen(reason) > 500))
 		return -TN_EINVAL_FIELD;
-	int err = store__exists(c, SQL_TECH_EXISTS, tenant_id, tech_id);
+	int err = store__exists(c, STORE__SQL_TECHNICIAN_EXISTS, tenant_id, tech_id);
 	if (err)
 		return err;
-	err = store__execf(c,
+	return store__insertf(c, id_out,
 		"INSERT INTO time_off (tenant_id, technician_id, start_at, end_at, reason)"
 		" VALUES (?, ?, ?, ?, ?)", "iiiit", tenant_id, tech_id, start_at, end_at, reason);
-	if (!err && id_out)
-		*id_out = store_last_insert_id(c);
-	return err;
 }
 
 int store_time_off_remove(struct store_conn *c, int64_t tenant_id, int64_t time_off_id)
 {
-	int err = store__execf(c, "DELETE FROM time_off WHERE tenant_id = ? AND id = ?", "ii",
-	                       tenant_id, time_off_id);
-	if (!err && store_changes(c) == 0)
-		err = -TN_ENOTFOUND;
-	return err;
+	return store__changef(c, "DELETE FROM time_off WHERE tenant_id = ? AND id = ?", "ii",
+	                      tenant_id, time_off_id);
 }
 
 int store_time_off_list(struct store_conn *c, int64_t tenant_id, int64_t from, int64_t to,
@@ -178,12 +153,10 @@ int store_time_off_list(struct store_conn *c, int64_t tenant_id, int64_t from, i
 {
 	if (to <= from)
 		return -TN_EINVAL_FIELD;
-	struct store_stmt *st;
-	int err = store__prep(c, &st,
+	return store__all_jsonf(c, out,
 		"SELECT id, technician_id, start_at, end_at, reason FROM time_off"
 		" WHERE tenant_id = ? AND start_at < ? AND end_at > ? ORDER BY start_at, id", "iii",
 		tenant_id, to, from);
-	return err ? err : store__all_json(st, out);
 }
 
 int store_oncall_add(struct store_conn *c, int64_t tenant_id, int64_t tech_id,
@@ -191,24 +164,18 @@ int store_oncall_add(struct store_conn *c, int64_t tenant_id, int64_t tech_id,
 {
 	if (end_at <= start_at || (trade && !store__valid_text(trade, 64)))
 		return -TN_EINVAL_FIELD;
-	int err = store__exists(c, SQL_TECH_EXISTS, tenant_id, tech_id);
+	int err = store__exists(c, STORE__SQL_TECHNICIAN_EXISTS, tenant_id, tech_id);
 	if (err)
 		return err;
-	err = store__execf(c,
+	return store__insertf(c, id_out,
 		"INSERT INTO oncall_shifts (tenant_id, technician_id, trade, start_at, end_at)"
 		" VALUES (?, ?, ?, ?, ?)", "iitii", tenant_id, tech_id, trade, start_at, end_at);
-	if (!err && id_out)
-		*id_out = store_last_insert_id(c);
-	return err;
 }
 
 int store_oncall_remove(struct store_conn *c, int64_t tenant_id, int64_t shift_id)
 {
-	int err = store__execf(c, "DELETE FROM oncall_shifts WHERE tenant_id = ? AND id = ?", "ii",
-	                       tenant_id, shift_id);
-	if (!err && store_changes(c) == 0)
-		err = -TN_ENOTFOUND;
-	return err;
+	return store__changef(c, "DELETE FROM oncall_shifts WHERE tenant_id = ? AND id = ?", "ii",
+	                      tenant_id, shift_id);
 }
 
 int store_oncall_list(struct store_conn *c, int64_t tenant_id, int64_t from, int64_t to,
@@ -216,10 +183,8 @@ int store_oncall_list(struct store_conn *c, int64_t tenant_id, int64_t from, int
 {
 	if (to <= from)
 		return -TN_EINVAL_FIELD;
-	struct store_stmt *st;
-	int err = store__prep(c, &st,
+	return store__all_jsonf(c, out,
 		"SELECT id, technician_id, trade, start_at, end_at FROM oncall_shifts"
 		" WHERE tenant_id = ? AND start_at < ? AND end_at > ? ORDER BY start_at, id", "iii",
 		tenant_id, to, from);
-	return err ? err : store__all_json(st, out);
 }

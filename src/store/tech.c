@@ -5,8 +5,6 @@
 #include <string.h>
 #include <time.h>
 
-static const char SQL_TECH_EXISTS[] = "SELECT 1 FROM technicians WHERE tenant_id = ? AND id = ?";
-
 static bool valid_tech(const struct store_technician *t)
 {
 	return t && store__valid_text(t->name, 200) && (!t->phone || strlen(t->phone) <= 32) &&
@@ -18,17 +16,12 @@ int store_technician_create(struct store_conn *c, int64_t tenant_id,
 {
 	if (!valid_tech(t))
 		return -TN_EINVAL_FIELD;
-	struct store_stmt *st;
-	int64_t one;
-	int err = store__prep(c, &st, "SELECT 1 FROM tenants WHERE id = ?", "i", tenant_id);
-	if (err || (err = store__one_int64(st, &one)))
+	int err = store__tenant_exists(c, tenant_id);
+	if (err)
 		return err;
-	err = store__execf(c,
+	return store__insertf(c, id_out,
 		"INSERT INTO technicians (tenant_id, name, phone, email, active) VALUES (?, ?, ?, ?, ?)",
 		"itttb", tenant_id, t->name, t->phone, t->email, (int)t->active);
-	if (!err && id_out)
-		*id_out = store_last_insert_id(c);
-	return err;
 }
 
 int store_technician_update(struct store_conn *c, int64_t tenant_id, int64_t tech_id,
@@ -36,59 +29,41 @@ int store_technician_update(struct store_conn *c, int64_t tenant_id, int64_t tec
 {
 	if (!valid_tech(t))
 		return -TN_EINVAL_FIELD;
-	int err = store__execf(c,
+	return store__changef(c,
 		"UPDATE technicians SET name = ?, phone = ?, email = ?, active = ?"
 		" WHERE tenant_id = ? AND id = ?", "tttbii", t->name, t->phone, t->email,
 		(int)t->active, tenant_id, tech_id);
-	if (!err && store_changes(c) == 0)
-		err = -TN_ENOTFOUND;
-	return err;
 }
 
 int store_technician_delete(struct store_conn *c, int64_t tenant_id, int64_t tech_id)
 {
 	/* Appointments and on-call shifts keep their technician: the foreign keys refuse
 	 * the delete (-TN_ECONFLICT) while any exist. */
-	int err = store__execf(c, "DELETE FROM technicians WHERE tenant_id = ? AND id = ?", "ii",
-	                       tenant_id, tech_id);
-	if (!err && store_changes(c) == 0)
-		err = -TN_ENOTFOUND;
-	return err;
+	return store__changef(c, "DELETE FROM technicians WHERE tenant_id = ? AND id = ?", "ii",
+	                      tenant_id, tech_id);
 }
 
 /* Adds trades, zips and hours arrays to a technician object. */
 static int tech_details(struct store_conn *c, int64_t tenant_id, json_t *t)
 {
 	int64_t id = json_integer_value(json_object_get(t, "id"));
-	struct store_stmt *st;
 	json_t *trades = NULL, *zips = NULL, *hours = NULL;
-	int err = store__prep(c, &st,
+	/* Trades and zips as plain string arrays. */
+	int err = store__column_jsonf(c, &trades,
 		"SELECT trade FROM technician_trades WHERE tenant_id = ? AND technician_id = ?"
 		" ORDER BY trade", "ii", tenant_id, id);
-	if (err || (err = store__all_json(st, &trades)))
-		goto out;
-	if ((err = store__prep(c, &st,
-		"SELECT zip FROM technician_zips WHERE tenant_id = ? AND technician_id = ?"
-		" ORDER BY zip", "ii", tenant_id, id)) || (err = store__all_json(st, &zips)))
-		goto out;
-	if ((err = store__prep(c, &st,
-		"SELECT weekday, start_min, end_min FROM technician_hours"
-		" WHERE tenant_id = ? AND technician_id = ? ORDER BY weekday, start_min", "ii",
-		tenant_id, id)) || (err = store__all_json(st, &hours)))
-		goto out;
-	/* Trades and zips as plain string arrays. */
-	json_t *lists[2] = {trades, zips};
-	const char *keys[2] = {"trade", "zip"};
-	for (int k = 0; k < 2; k++) {
-		size_t i;
-		json_t *row;
-		json_array_foreach(lists[k], i, row)
-			json_array_set(lists[k], i, json_object_get(row, keys[k]));
-	}
-	if (json_object_set(t, "trades", trades) || json_object_set(t, "zips", zips) ||
-	    json_object_set(t, "hours", hours))
+	if (!err)
+		err = store__column_jsonf(c, &zips,
+			"SELECT zip FROM technician_zips WHERE tenant_id = ? AND technician_id = ?"
+			" ORDER BY zip", "ii", tenant_id, id);
+	if (!err)
+		err = store__all_jsonf(c, &hours,
+			"SELECT weekday, start_min, end_min FROM technician_hours"
+			" WHERE tenant_id = ? AND technician_id = ? ORDER BY weekday, start_min", "ii",
+			tenant_id, id);
+	if (!err && (json_object_set(t, "trades", trades) || json_object_set(t, "zips", zips) ||
+	             json_object_set(t, "hours", hours)))
 		err = -ENOMEM;
-out:
 	json_decref(trades);
 	json_decref(zips);
 	json_decref(hours);
@@ -100,37 +75,25 @@ out:
 int store_technician_get(struct store_conn *c, int64_t tenant_id, int64_t tech_id,
                          json_t **out)
 {
-	struct store_stmt *st;
-	int err = store__prep(c, &st,
+	int err = store__one_jsonf(c, out,
 		"SELECT " TECH_COLS " FROM technicians WHERE tenant_id = ? AND id = ?", "ii",
 		tenant_id, tech_id);
-	if (err || (err = store__one_json(st, out)))
-		return err;
-	if ((err = tech_details(c, tenant_id, *out))) {
-		json_decref(*out);
-		*out = NULL;
-	}
-	return err;
+	return err ? err : store__drop_on_error(out, tech_details(c, tenant_id, *out));
 }
 
 int store_technician_list(struct store_conn *c, int64_t tenant_id, json_t **out)
 {
-	struct store_stmt *st;
-	int err = store__prep(c, &st,
+	int err = store__all_jsonf(c, out,
 		"SELECT " TECH_COLS " FROM technicians WHERE tenant_id = ? ORDER BY id", "i",
 		tenant_id);
-	if (err || (err = store__all_json(st, out)))
+	if (err)
 		return err;
 	size_t i;
 	json_t *t;
 	json_array_foreach(*out, i, t)
 		if ((err = tech_details(c, tenant_id, t)))
 			break;
-	if (err) {
-		json_decref(*out);
-		*out = NULL;
-	}
-	return err;
+	return store__drop_on_error(out, err);
 }
 
 int store_technician_trades_set(struct store_conn *c, int64_t tenant_id, int64_t tech_id,
@@ -141,7 +104,7 @@ int store_technician_trades_set(struct store_conn *c, int64_t tenant_id, int64_t
 	for (size_t i = 0; i < n; i++)
 		if (!store__valid_text(trades[i], 64))
 			return -TN_EINVAL_FIELD;
-	int err = store__exists(c, SQL_TECH_EXISTS, tenant_id, tech_id);
+	int err = store__exists(c, STORE__SQL_TECHNICIAN_EXISTS, tenant_id, tech_id);
 	if (err || (err = store__sp_begin(c)))
 		return err;
 	err = store__execf(c,
@@ -163,7 +126,7 @@ int store_technician_hours_set(struct store_conn *c, int64_t tenant_id, int64_t 
 		if (h[i].weekday < 0 || h[i].weekday > 6 || h[i].open_min < 0 ||
 		    h[i].open_min >= 1440 || h[i].close_min <= h[i].open_min || h[i].close_min > 1440)
 			return -TN_EINVAL_FIELD;
-	int err = store__exists(c, SQL_TECH_EXISTS, tenant_id, tech_id);
+	int err = store__exists(c, STORE__SQL_TECHNICIAN_EXISTS, tenant_id, tech_id);
 	if (err || (err = store__sp_begin(c)))
 		return err;
 	err = store__execf(c,
@@ -187,7 +150,7 @@ int store_technician_zips_set(struct store_conn *c, int64_t tenant_id, int64_t t
 	for (size_t i = 0; i < n; i++)
 		if (!store__valid_zip(zips[i]))
 			return -TN_EINVAL_FIELD;
-	int err = store__exists(c, SQL_TECH_EXISTS, tenant_id, tech_id);
+	int err = store__exists(c, STORE__SQL_TECHNICIAN_EXISTS, tenant_id, tech_id);
 	if (err || (err = store__sp_begin(c)))
 		return err;
 	err = store__execf(c,
@@ -210,9 +173,9 @@ int store_appointment_book(struct store_conn *c, int64_t tenant_id,
 	    !store__valid_text(a->trade, 64) || !store__valid_text(a->job_number, 64) ||
 	    a->end_at <= a->start_at || a->technician_id <= 0)
 		return -TN_EINVAL_FIELD;
-	int err = store__exists(c, "SELECT 1 FROM customers WHERE tenant_id = ? AND id = ?",
-	                        tenant_id, a->customer_id);
-	if (err || (err = store__exists(c, SQL_TECH_EXISTS, tenant_id, a->technician_id)))
+	int err = store__exists(c, STORE__SQL_CUSTOMER_EXISTS, tenant_id, a->customer_id);
+	if (err ||
+	    (err = store__exists(c, STORE__SQL_TECHNICIAN_EXISTS, tenant_id, a->technician_id)))
 		return err;
 	if ((err = store__sp_begin(c)))
 		return err;
@@ -240,33 +203,19 @@ int store_appointment_book(struct store_conn *c, int64_t tenant_id,
 int store_appointment_get(struct store_conn *c, int64_t tenant_id, int64_t appt_id,
                           json_t **out)
 {
-	struct store_stmt *st;
 	json_t *slots = NULL;
-	int err = store__prep(c, &st,
+	int err = store__one_jsonf(c, out,
 		"SELECT id, customer_id, technician_id, service_code, trade, start_at, end_at, status,"
 		" job_number, address, eta, notes FROM appointments WHERE tenant_id = ? AND id = ?",
 		"ii", tenant_id, appt_id);
-	if (err || (err = store__one_json(st, out)))
+	if (err)
 		return err;
-	if ((err = store__prep(c, &st,
+	err = store__column_jsonf(c, &slots,
 		"SELECT slot_start FROM appointment_slots WHERE tenant_id = ? AND appointment_id = ?"
-		" ORDER BY slot_start", "ii", tenant_id, appt_id)) ||
-	    (err = store__all_json(st, &slots)))
-		goto out;
-	size_t i;
-	json_t *row;
-	json_array_foreach(slots, i, row)
-		json_array_set(slots, i, json_object_get(row, "slot_start"));
-	if (json_object_set_new(*out, "slots", slots))
+		" ORDER BY slot_start", "ii", tenant_id, appt_id);
+	if (!err && json_object_set_new(*out, "slots", slots))
 		err = -ENOMEM;
-	slots = NULL;
-out:
-	json_decref(slots);
-	if (err) {
-		json_decref(*out);
-		*out = NULL;
-	}
-	return err;
+	return store__drop_on_error(out, err);
 }
 
 int store_appointment_cancel(struct store_conn *c, int64_t tenant_id, int64_t appt_id)
@@ -274,12 +223,10 @@ int store_appointment_cancel(struct store_conn *c, int64_t tenant_id, int64_t ap
 	int err = store__sp_begin(c);
 	if (err)
 		return err;
-	err = store__execf(c,
+	err = store__changef(c,
 		"UPDATE appointments SET status = 'cancelled', updated_at = ?"
 		" WHERE tenant_id = ? AND id = ? AND status <> 'cancelled'", "iii",
 		(int64_t)time(NULL), tenant_id, appt_id);
-	if (!err && store_changes(c) == 0)
-		err = -TN_ENOTFOUND;
 	if (!err)
 		err = store__execf(c,
 			"DELETE FROM appointment_slots WHERE tenant_id = ? AND appointment_id = ?", "ii",

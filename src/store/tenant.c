@@ -39,38 +39,30 @@ int store_tenant_create(struct store_conn *c, const char *slug, const char *name
 	json_t *empty = NULL;
 	if (!settings && !(settings = empty = json_object()))
 		return -ENOMEM;
-	int err = store__execf(c,
+	int err = store__insertf(c, id_out,
 		"INSERT INTO tenants (slug, name, timezone, settings, created_at) VALUES (?, ?, ?, ?, ?)",
 		"tttji", slug, name, tz_name, settings, (int64_t)time(NULL));
 	json_decref(empty);
-	if (!err && id_out)
-		*id_out = store_last_insert_id(c);
 	return err;
 }
 
 int store_tenant_get(struct store_conn *c, int64_t tenant_id, json_t **out)
 {
-	struct store_stmt *st;
-	int err = store__prep(c, &st, "SELECT " TENANT_COLS " FROM tenants WHERE id = ?", "i",
-	                      tenant_id);
-	return err ? err : store__one_json(st, out);
+	return store__one_jsonf(c, out, "SELECT " TENANT_COLS " FROM tenants WHERE id = ?", "i",
+	                        tenant_id);
 }
 
 int store_tenant_get_by_slug(struct store_conn *c, const char *slug, json_t **out)
 {
 	if (!slug)
 		return -TN_ENOTFOUND;
-	struct store_stmt *st;
-	int err = store__prep(c, &st, "SELECT " TENANT_COLS " FROM tenants WHERE slug = ?", "t",
-	                      slug);
-	return err ? err : store__one_json(st, out);
+	return store__one_jsonf(c, out, "SELECT " TENANT_COLS " FROM tenants WHERE slug = ?", "t",
+	                        slug);
 }
 
 int store_tenant_list(struct store_conn *c, json_t **out)
 {
-	struct store_stmt *st;
-	int err = store__prep(c, &st, "SELECT " TENANT_COLS " FROM tenants ORDER BY id", "");
-	return err ? err : store__all_json(st, out);
+	return store__all_jsonf(c, out, "SELECT " TENANT_COLS " FROM tenants ORDER BY id", "");
 }
 
 int store_tenant_update(struct store_conn *c, int64_t tenant_id, const char *name,
@@ -79,21 +71,10 @@ int store_tenant_update(struct store_conn *c, int64_t tenant_id, const char *nam
 	if ((name && !store__valid_text(name, 200)) || (tz_name && !valid_timezone(tz_name)) ||
 	    (settings && !json_is_object(settings)))
 		return -TN_EINVAL_FIELD;
-	int err = store__execf(c,
+	return store__changef(c,
 		"UPDATE tenants SET name = COALESCE(?, name), timezone = COALESCE(?, timezone),"
 		" settings = COALESCE(?, settings) WHERE id = ?",
 		"ttji", name, tz_name, settings, tenant_id);
-	if (!err && store_changes(c) == 0)
-		err = -TN_ENOTFOUND;
-	return err;
-}
-
-static int tenant_exists(struct store_conn *c, int64_t tenant_id)
-{
-	struct store_stmt *st;
-	int64_t one;
-	int err = store__prep(c, &st, "SELECT 1 FROM tenants WHERE id = ?", "i", tenant_id);
-	return err ? err : store__one_int64(st, &one);
 }
 
 /* ---- business hours ---- */
@@ -112,7 +93,7 @@ int store_hours_set(struct store_conn *c, int64_t tenant_id, const struct store_
 	for (size_t i = 0; i < n; i++)
 		if (!valid_hours(&h[i]))
 			return -TN_EINVAL_FIELD;
-	int err = tenant_exists(c, tenant_id);
+	int err = store__tenant_exists(c, tenant_id);
 	if (err || (err = store__sp_begin(c)))
 		return err;
 	err = store__execf(c, "DELETE FROM business_hours WHERE tenant_id = ?", "i", tenant_id);
@@ -128,11 +109,9 @@ int store_hours_set(struct store_conn *c, int64_t tenant_id, const struct store_
 
 int store_hours_get(struct store_conn *c, int64_t tenant_id, json_t **out)
 {
-	struct store_stmt *st;
-	int err = store__prep(c, &st,
+	return store__all_jsonf(c, out,
 		"SELECT weekday, open_min, close_min FROM business_hours WHERE tenant_id = ?"
 		" ORDER BY weekday, open_min", "i", tenant_id);
-	return err ? err : store__all_json(st, out);
 }
 
 /* ---- holidays ---- */
@@ -154,7 +133,7 @@ int store_holiday_add(struct store_conn *c, int64_t tenant_id, const char *date,
 {
 	if (!valid_date(date) || !store__valid_text(name, 200))
 		return -TN_EINVAL_FIELD;
-	int err = tenant_exists(c, tenant_id);
+	int err = store__tenant_exists(c, tenant_id);
 	if (err)
 		return err;
 	return store__execf(c, "INSERT INTO holidays (tenant_id, date, name) VALUES (?, ?, ?)",
@@ -163,19 +142,14 @@ int store_holiday_add(struct store_conn *c, int64_t tenant_id, const char *date,
 
 int store_holiday_remove(struct store_conn *c, int64_t tenant_id, const char *date)
 {
-	int err = store__execf(c, "DELETE FROM holidays WHERE tenant_id = ? AND date = ?", "it",
-	                       tenant_id, date);
-	if (!err && store_changes(c) == 0)
-		err = -TN_ENOTFOUND;
-	return err;
+	return store__changef(c, "DELETE FROM holidays WHERE tenant_id = ? AND date = ?", "it",
+	                      tenant_id, date);
 }
 
 int store_holiday_list(struct store_conn *c, int64_t tenant_id, json_t **out)
 {
-	struct store_stmt *st;
-	int err = store__prep(c, &st,
+	return store__all_jsonf(c, out,
 		"SELECT date, name FROM holidays WHERE tenant_id = ? ORDER BY date", "i", tenant_id);
-	return err ? err : store__all_json(st, out);
 }
 
 /* ---- service ZIPs ---- */
@@ -188,7 +162,7 @@ int store_zips_set(struct store_conn *c, int64_t tenant_id, const char *const *z
 	for (size_t i = 0; i < n; i++)
 		if (!store__valid_zip(zips[i]))
 			return -TN_EINVAL_FIELD;
-	int err = tenant_exists(c, tenant_id);
+	int err = store__tenant_exists(c, tenant_id);
 	if (err || (err = store__sp_begin(c)))
 		return err;
 	err = store__execf(c, "DELETE FROM service_zips WHERE tenant_id = ?", "i", tenant_id);
@@ -201,43 +175,17 @@ int store_zips_set(struct store_conn *c, int64_t tenant_id, const char *const *z
 
 int store_zips_get(struct store_conn *c, int64_t tenant_id, json_t **out)
 {
-	struct store_stmt *st;
-	int err = store__prep(c, &st,
+	return store__column_jsonf(c, out,
 		"SELECT zip FROM service_zips WHERE tenant_id = ? ORDER BY zip", "i", tenant_id);
-	if (err)
-		return err;
-	json_t *arr = json_array();
-	int rc;
-	*out = NULL;
-	if (!arr) {
-		store_stmt_finish(st);
-		return -ENOMEM;
-	}
-	while ((rc = store_step(st)) == STORE_ROW)
-		if (json_array_append_new(arr, json_string(store_col_text(st, 0)))) {
-			rc = -ENOMEM;
-			break;
-		}
-	store_stmt_finish(st);
-	if (rc < 0) {
-		json_decref(arr);
-		return rc;
-	}
-	*out = arr;
-	return 0;
 }
 
 int store_zip_served(struct store_conn *c, int64_t tenant_id, const char *zip)
 {
 	if (!store__valid_zip(zip))
 		return 0;
-	struct store_stmt *st;
 	int64_t one;
-	int err = store__prep(c, &st, "SELECT 1 FROM service_zips WHERE tenant_id = ? AND zip = ?",
-	                      "it", tenant_id, zip);
-	if (err)
-		return err;
-	err = store__one_int64(st, &one);
+	int err = store__one_int64f(c, &one,
+		"SELECT 1 FROM service_zips WHERE tenant_id = ? AND zip = ?", "it", tenant_id, zip);
 	return err == -TN_ENOTFOUND ? 0 : err ? err : 1;
 }
 
@@ -270,18 +218,15 @@ int store_service_create(struct store_conn *c, int64_t tenant_id,
 {
 	if (!valid_service(v))
 		return -TN_EINVAL_FIELD;
-	int err = tenant_exists(c, tenant_id);
+	int err = store__tenant_exists(c, tenant_id);
 	if (err)
 		return err;
 	int64_t cents = v->price_kind == STORE_PRICE_ESTIMATE ? 0 : v->price_cents;
-	err = store__execf(c,
+	return store__insertf(c, id_out,
 		"INSERT INTO services (tenant_id, code, name, trade, price_cents, price_kind,"
 		" duration_windows, description) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 		"itttitit", tenant_id, v->code, v->name, v->trade, cents,
 		store_price_kind_name(v->price_kind), (int64_t)v->duration_windows, v->description);
-	if (!err && id_out)
-		*id_out = store_last_insert_id(c);
-	return err;
 }
 
 int store_service_update(struct store_conn *c, int64_t tenant_id, int64_t service_id,
@@ -290,50 +235,38 @@ int store_service_update(struct store_conn *c, int64_t tenant_id, int64_t servic
 	if (!valid_service(v))
 		return -TN_EINVAL_FIELD;
 	int64_t cents = v->price_kind == STORE_PRICE_ESTIMATE ? 0 : v->price_cents;
-	int err = store__execf(c,
+	return store__changef(c,
 		"UPDATE services SET code = ?, name = ?, trade = ?, price_cents = ?, price_kind = ?,"
 		" duration_windows = ?, description = ? WHERE tenant_id = ? AND id = ?",
 		"tttititii", v->code, v->name, v->trade, cents, store_price_kind_name(v->price_kind),
 		(int64_t)v->duration_windows, v->description, tenant_id, service_id);
-	if (!err && store_changes(c) == 0)
-		err = -TN_ENOTFOUND;
-	return err;
 }
 
 int store_service_delete(struct store_conn *c, int64_t tenant_id, int64_t service_id)
 {
-	int err = store__execf(c, "DELETE FROM services WHERE tenant_id = ? AND id = ?", "ii",
-	                       tenant_id, service_id);
-	if (!err && store_changes(c) == 0)
-		err = -TN_ENOTFOUND;
-	return err;
+	return store__changef(c, "DELETE FROM services WHERE tenant_id = ? AND id = ?", "ii",
+	                      tenant_id, service_id);
 }
 
 int store_service_get(struct store_conn *c, int64_t tenant_id, int64_t service_id,
                       json_t **out)
 {
-	struct store_stmt *st;
-	int err = store__prep(c, &st,
+	return store__one_jsonf(c, out,
 		"SELECT " SERVICE_COLS " FROM services WHERE tenant_id = ? AND id = ?", "ii",
 		tenant_id, service_id);
-	return err ? err : store__one_json(st, out);
 }
 
 int store_service_get_by_code(struct store_conn *c, int64_t tenant_id, const char *code,
                               json_t **out)
 {
-	struct store_stmt *st;
-	int err = store__prep(c, &st,
+	return store__one_jsonf(c, out,
 		"SELECT " SERVICE_COLS " FROM services WHERE tenant_id = ? AND code = ?", "it",
 		tenant_id, code);
-	return err ? err : store__one_json(st, out);
 }
 
 int store_service_list(struct store_conn *c, int64_t tenant_id, json_t **out)
 {
-	struct store_stmt *st;
-	int err = store__prep(c, &st,
+	return store__all_jsonf(c, out,
 		"SELECT " SERVICE_COLS " FROM services WHERE tenant_id = ? ORDER BY id", "i",
 		tenant_id);
-	return err ? err : store__all_json(st, out);
 }
