@@ -446,11 +446,20 @@ static void find_equipment(const struct nlu_toks *tk, struct cands *c)
 
 /* ---- person name ---- */
 
-static const struct { const char *phrase; bool needs_caps; } name_cues[] = {
-	{ "my name is", false }, { "my name's", false }, { "name is", false },
-	{ "the name is", false }, { "me llamo", false }, { "mi nombre es", false },
-	{ "this is", true }, { "i am", true }, { "i'm", true }, { "it's", true },
-	{ "soy", true }, { "speaking with", true },
+/* Cues before a name; a sign-off ("Regards, Ellen") counts only when the name ends the
+ * message. */
+static const struct { const char *phrase; bool needs_caps; bool at_end; } name_cues[] = {
+	{ "my name is", false, false }, { "my name's", false, false },
+	{ "name is", false, false }, { "the name is", false, false },
+	{ "me llamo", false, false }, { "mi nombre es", false, false },
+	{ "this is", true, false }, { "i am", true, false }, { "i'm", true, false },
+	{ "it's", true, false }, { "soy", true, false }, { "speaking with", true, false },
+	{ "regards ,", true, true }, { "best regards ,", true, true },
+	{ "kind regards ,", true, true }, { "warm regards ,", true, true },
+	{ "thanks ,", true, true }, { "thank you ,", true, true }, { "thanks again ,", true, true },
+	{ "sincerely ,", true, true }, { "best ,", true, true }, { "cheers ,", true, true },
+	{ "saludos ,", true, true }, { "gracias ,", true, true }, { "atentamente ,", true, true },
+	{ "-", true, true },
 };
 
 static const char *const not_names[] = {
@@ -464,7 +473,9 @@ static const char *const not_names[] = {
 	"confused", "the", "customer", "homeowner", "owner", "gas", "water", "what", "who",
 	"how", "when", "where", "why", "can", "could", "would", "will", "mr", "mrs", "ms", "dr",
 	"el", "la", "de", "y", "tomorrow", "today", "tonight", "late", "early", "sure", "fine",
-	"cold", "hot", "freezing", "worried", "scared", "an", "emergency", "ai", "bot", NULL,
+	"cold", "hot", "freezing", "worried", "scared", "an", "emergency", "ai", "bot",
+	"spelled", "misspelled", "wrong", "incorrect", "listed", "missing", "on", "under",
+	"team", "brightline", NULL,
 };
 
 static bool name_word(const struct nlu_toks *tk, size_t i, bool needs_caps)
@@ -515,6 +526,13 @@ static void find_names(const struct nlu_toks *tk, struct cands *c)
 		}
 		if (!words)
 			continue;
+		if (name_cues[which].at_end) {
+			size_t k = j;
+			while (k < tk->n && tk->t[k].kind == NLU_TOK_PUNCT)
+				k++;
+			if (k < tk->n)
+				continue;
+		}
 		/* a shouted sentence is not a name */
 		if (caps && tk->t[last].caps && words > 1)
 			continue;
@@ -601,6 +619,13 @@ static void find_addresses(const struct nlu_toks *tk, struct cands *c)
 		if (t->kind != NLU_TOK_NUM || t->ndigits > 6 || t->num == 0)
 			continue;
 		if (i > 0 && !t->space_before)
+			continue;
+		/* texting "2" for "to" and "4" for "for": "u go out 2 indian trail?" */
+		static const char *const sms_verbs[] = {
+			"go", "out", "come", "drive", "get", "back", "over", "move", "moved", "talk",
+			"way", "send", "head", NULL,
+		};
+		if ((t->num == 2 || t->num == 4) && i > 0 && nlu__tok_in(tk, i - 1, sms_verbs) >= 0)
 			continue;
 		/* "5th street" has no house number */
 		if (i + 1 < tk->n && !tk->t[i + 1].space_before && tk->t[i + 1].kind != NLU_TOK_PUNCT)

@@ -95,6 +95,10 @@ static const struct ent_case cases[] = {
 	{ "me llamo María García", NLU_ENT_PERSON_NAME, "María García", NULL },
 	{ "Hi, I'm Marcus, my AC died", NLU_ENT_PERSON_NAME, "Marcus", NULL },
 	{ "this is Mrs. Smith at 123 Oak St", NLU_ENT_PERSON_NAME, "Mrs. Smith", NULL },
+	{ "Please update our account. Kind regards, Frank Miller", NLU_ENT_PERSON_NAME,
+	  "Frank Miller", NULL },
+	{ "We have two small children. - Monica", NLU_ENT_PERSON_NAME, "Monica", NULL },
+	{ "Thanks, Teresa.", NLU_ENT_PERSON_NAME, "Teresa", NULL },
 };
 
 /* Texts and the entity types that must not be found in them. */
@@ -122,6 +126,9 @@ static const struct {
 	{ "I'm frustrated", NLU_ENT_PERSON_NAME },
 	{ "this is urgent", NLU_ENT_PERSON_NAME },
 	{ "I'm not home", NLU_ENT_PERSON_NAME },
+	{ "my name is spelled wrong on the account", NLU_ENT_PERSON_NAME },
+	{ "thanks, Brightline team", NLU_ENT_PERSON_NAME },
+	{ "Thanks, Dana will call you later", NLU_ENT_PERSON_NAME },
 	{ "THIS IS UNACCEPTABLE", NLU_ENT_PERSON_NAME },
 	{ "I have 2 dogs", NLU_ENT_DATETIME },
 	{ "invoice 12 is open", NLU_ENT_INVOICE_NUMBER },
@@ -129,6 +136,7 @@ static const struct {
 	{ "the AC-DC converter", NLU_ENT_ADDRESS },
 	{ "I have 2 kids and 3 dogs", NLU_ENT_ADDRESS },
 	{ "I live on 5th street", NLU_ENT_ADDRESS },
+	{ "u guys go out 2 indian trail?", NLU_ENT_ADDRESS },
 	{ "my account number is 123456", NLU_ENT_ZIP },
 	{ "we paid 3200 for the install", NLU_ENT_MONEY },
 };
