@@ -368,7 +368,7 @@ int dialog_session_turn(struct store *st, const struct nlu_model *m, int64_t ten
 	}
 	struct dialog_env env = {
 		.model = m, .templates = NULL, .business_name = t.name, .business_phone = t.phone,
-		.portal_url = t.portal_url, .cal = &t.cal, .tech_phones = t.tech_phones,
+		.portal_url = t.portal_url, .cal = &t.cal, .holiday_names = t.holiday_names, .tech_phones = t.tech_phones,
 		.oncall = t.has_oncall ? &t.oncall : NULL, .services = t.services,
 		.n_services = t.n_services, .brands = t.brands, .n_brands = t.n_brands, .kb = t.kb,
 		.thresholds = t.thresholds, .agents_online = agents_online,

@@ -16,6 +16,7 @@ struct dialog_tenant {
 	const char *name, *phone, *portal_url;
 	struct schedule_business biz;
 	struct schedule_date *holidays;
+	const char **holiday_names;         /* parallel to holidays */
 	struct schedule_range windows[48];
 	const char **zips;
 	struct schedule_technician *techs;

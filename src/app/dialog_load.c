@@ -125,10 +125,16 @@ int dialog_tenant_load(struct store_conn *c, int64_t tenant_id, int64_t now,
 		rc = -ENOMEM;
 		goto fail;
 	}
+	t->holiday_names = calloc(json_array_size(hol) + 1, sizeof *t->holiday_names);
+	if (!t->holiday_names) {
+		rc = -ENOMEM;
+		goto fail;
+	}
 	json_array_foreach(hol, i, v)
 		if (!parse_date(json_string_value(json_object_get(v, "date")),
 				&t->holidays[t->biz.n_holidays]))
-			t->biz.n_holidays++;
+			t->holiday_names[t->biz.n_holidays++] =
+				json_string_value(json_object_get(v, "name"));
 	t->biz.holidays = t->holidays;
 	json_array_foreach(zips, i, v)
 		t->zips[t->biz.n_zips++] = json_string_value(v);
@@ -282,6 +288,7 @@ void dialog_tenant_free(struct dialog_tenant *t)
 	for (size_t i = 0; t->techs && i < t->n_techs; i++)
 		free((void *)t->techs[i].zips);
 	free(t->holidays);
+	free((void *)t->holiday_names);
 	free((void *)t->zips);
 	free(t->techs);
 	free((void *)t->tech_phones);

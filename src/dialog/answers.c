@@ -10,6 +10,19 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The name of the holiday on local day l ("a holiday" when unnamed), or NULL. */
+static const char *holiday_on(const struct dialog_ctx *t, const struct tz_local *l)
+{
+	const struct schedule_business *b = t->env->cal->business;
+	for (size_t i = 0; i < b->n_holidays; i++)
+		if (b->holidays[i].year == l->year && b->holidays[i].month == l->month &&
+		    b->holidays[i].day == l->day)
+			return t->env->holiday_names && t->env->holiday_names[i]
+				       ? t->env->holiday_names[i]
+				       : (strcmp(t->s->lang, "es") ? "a holiday" : "un día festivo");
+	return NULL;
+}
+
 void dialog__answer_hours(struct dialog_ctx *t)
 {
 	const struct schedule_business *b = t->env->cal->business;
@@ -20,11 +33,15 @@ void dialog__answer_hours(struct dialog_ctx *t)
 	    dt->dt_end - dt->dt_start >= 3600 * 20) {
 		/* a whole day was named: that day's hours */
 		const struct schedule_day *d = &b->hours[l.wday];
-		bool holiday = false;
-		for (size_t i = 0; i < b->n_holidays; i++)
-			holiday |= b->holidays[i].year == l.year && b->holidays[i].month == l.month &&
-				   b->holidays[i].day == l.day;
-		if (!d->n || holiday) {
+		const char *holiday = holiday_on(t, &l);
+		if (holiday) {
+			char date[96], next[96] = "";
+			int64_t at;
+			dialog__fmt_date(t->env, t->s, dt->dt_start, date, sizeof date);
+			if (!schedule_next_open(b, dt->dt_start, &at, NULL))
+				dialog__fmt_day_time(t->env, t->s, at, next, sizeof next);
+			dialog__reply(t, "closed_holiday", (const char *const[]){"holiday", holiday, "date", date, "next_open", next, NULL});
+		} else if (!d->n) {
 			dialog__reply(t, "hours_day_closed", (const char *const[]){"day", dialog__day_name(t->s, l.wday), NULL});
 		} else {
 			snprintf(a, sizeof a, "%d:%02d-%d:%02d", d->range[0].start / 60,
@@ -42,14 +59,11 @@ void dialog__answer_hours(struct dialog_ctx *t)
 			dialog__reply(t, "open_now", (const char *const[]){"close", c, NULL});
 		} else {
 			dialog__fmt_day_time(t->env, t->s, at, a, sizeof a);
-			const char *holiday = NULL;
-			if (!tz_to_local(b->zone, t->now, &l))
-				for (size_t i = 0; i < b->n_holidays; i++)
-					if (b->holidays[i].year == l.year &&
-					    b->holidays[i].month == l.month && b->holidays[i].day == l.day)
-						holiday = "a holiday";
+			const char *holiday = tz_to_local(b->zone, t->now, &l) ? NULL : holiday_on(t, &l);
+			char today[96];
+			dialog__fmt_date(t->env, t->s, t->now, today, sizeof today);
 			if (holiday)
-				dialog__reply(t, "closed_holiday", (const char *const[]){"holiday", holiday, "next_open", a, NULL});
+				dialog__reply(t, "closed_holiday", (const char *const[]){"holiday", holiday, "date", today, "next_open", a, NULL});
 			else
 				dialog__reply(t, "closed_now", (const char *const[]){"next_open", a, NULL});
 		}

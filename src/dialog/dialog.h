@@ -134,6 +134,8 @@ struct dialog_env {
 	const char *portal_url;               /* may be NULL */
 	const struct schedule_calendar *cal;  /* required: business (zone, hours, holidays,
 	                                         windows, zips), technicians, bookings */
+	const char *const *holiday_names;     /* parallel to cal->business->holidays; the
+	                                         array and its entries may be NULL */
 	const char *const *tech_phones;       /* parallel to cal->techs (E.164 or NULL); the
 	                                         array may be NULL */
 	const struct schedule_oncall *oncall; /* may be NULL */

@@ -18,6 +18,9 @@ void dialog__fmt_window(const struct dialog_env *env, const struct dialog_state 
 void dialog__fmt_time(const struct dialog_env *env, int64_t t, char *out, size_t n);
 void dialog__fmt_day_time(const struct dialog_env *env, const struct dialog_state *s,
 			  int64_t t, char *out, size_t n);
+/* Formats the local date of t ("Friday, December 25" / "viernes 25 de diciembre"). */
+void dialog__fmt_date(const struct dialog_env *env, const struct dialog_state *s, int64_t t,
+		      char *out, size_t n);
 /* "Friday" / "viernes" for local weekday wday. */
 const char *dialog__day_name(const struct dialog_state *s, int wday);
 /* The price fact of a service ("$129", "from $149", "$15 a month", "by estimate"). */

@@ -251,6 +251,20 @@ void dialog__fmt_day_time(const struct dialog_env *env, const struct dialog_stat
 			 tm);
 }
 
+void dialog__fmt_date(const struct dialog_env *env, const struct dialog_state *s, int64_t t,
+		      char *out, size_t n)
+{
+	struct tz_local l;
+	if (tz_to_local(env->cal->business->zone, t, &l)) {
+		snprintf(out, n, "?");
+		return;
+	}
+	if (is_es(s))
+		snprintf(out, n, "%s %d de %s", days_es[l.wday], l.day, months_es[l.month - 1]);
+	else
+		snprintf(out, n, "%s, %s %d", days_en[l.wday], months_en[l.month - 1], l.day);
+}
+
 void dialog__fmt_window(const struct dialog_env *env, const struct dialog_state *s,
 			int64_t start, int64_t end, char *out, size_t n)
 {

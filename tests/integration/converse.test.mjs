@@ -77,6 +77,8 @@ test('answers come from the business facts', () => {
   assert.match(c.pricing.turns[0].ai, /\$89/);
   assert.match(c.services.turns[0].ai, /\$3200|\$3,200/);
   assert.equal(c.oos.turns[0].intent, 'out_of_scope');
+  assert.match(c.thanksgiving.turns[0].ai, /closed on Thursday, November 26 for Thanksgiving Day/);
+  assert.match(c.christmas_ask.turns[0].ai, /closed on Friday, December 25 for Christmas Day.*Saturday, December 26 at 8:00 AM/);
   assert.match(c.bot.turns[1].ai, /an AI, not a person/);
   for (const x of Object.values(c)) assert.notEqual(x.outcome, 'handoff', x.id);
 });
