@@ -473,6 +473,10 @@ static bool read_time(const struct nlu_toks *tk, size_t i, struct time_atom *ta)
 	}
 	for (size_t k = 0; k < sizeof part_words / sizeof part_words[0]; k++) {
 		if ((n = nlu__phrase(tk, i, part_words[k].phrase))) {
+			/* "good morning", "buenas tardes": greetings, not times */
+			static const char *const greetings[] = { "good", "buenos", "buenas", NULL };
+			if (i > 0 && nlu__tok_in(tk, i - 1, greetings) >= 0)
+				break;
 			/* Bare "night" only after a day word ("Friday night"); the caller
 			 * merges, so accept it only when the previous token is a day. */
 			if (strcmp(part_words[k].phrase, "night") == 0 &&
@@ -560,8 +564,10 @@ static bool read_time(const struct nlu_toks *tk, size_t i, struct time_atom *ta)
 	ta->a = a;
 	j += a.n;
 	size_t rn = read_range_end(tk, j, ta);
-	/* "between 4 and 6", "from 2 to 4", "2-4pm", "10 to 2" after "at" */
+	static const char *const slot_words[] = { "window", "slot", "block", "time", NULL };
+	/* "between 4 and 6", "from 2 to 4", "2-4pm", "10 to 2" after "at", "the 8 to 10 slot" */
 	if (rn && (cue == CUE_RANGE || a.strong || ta->b.strong || cue == CUE_POINT ||
+		   nlu__tok_in(tk, j + rn, slot_words) >= 0 ||
 		   (!tk->t[j].space_before && tk->t[j].low[0] == '-'))) {
 		ta->kind = T_RANGE;
 		share_meridian(ta);
@@ -1176,7 +1182,8 @@ void nlu__extract_datetimes(const struct nlu_toks *tk, int64_t now_utc, const st
 			size_t j = g.end;
 			/* fillers between the parts of one expression */
 			while (nlu__tok_is(tk, j, ",") || nlu__tok_is(tk, j, "on") ||
-			       nlu__tok_is(tk, j, "of"))
+			       nlu__tok_is(tk, j, "of") || nlu__tok_is(tk, j, "window") ||
+			       nlu__tok_is(tk, j, "slot"))
 				j++;
 			if (j >= tk->n || !try_add(tk, j, &now, &g))
 				break;

@@ -107,6 +107,8 @@ static const struct dt_case ny_cases[] = {
 	{ N1, "a week from today", "2026-03-11T00:00:00-04:00", "2026-03-11T23:59:59-04:00" },
 	{ N1, "two weeks from tomorrow", "2026-03-19T00:00:00-04:00", "2026-03-19T23:59:59-04:00" },
 	{ N1, "sat morning", "2026-03-07T08:00:00-05:00", "2026-03-07T12:00:00-05:00" },
+	{ N1, "the 10 to 12 window on Tuesday", "2026-03-10T10:00:00-04:00", "2026-03-10T12:00:00-04:00" },
+	{ N1, "good morning, can you come tomorrow morning?", "2026-03-05T08:00:00-05:00", "2026-03-05T12:00:00-05:00" },
 	{ N1, "12am", "2026-03-05T00:00:00-05:00", "2026-03-05T00:00:00-05:00" },
 	{ N1, "at 5-0", "2026-03-04T17:00:00-05:00", "2026-03-05T00:00:00-05:00" },
 	{ N1, "between 9 and 11am on Tuesday", "2026-03-10T09:00:00-04:00", "2026-03-10T11:00:00-04:00" },
@@ -192,6 +194,9 @@ static const char *const not_dates[] = {
 	"2/30",
 	"13/45",
 	"it started last night",
+	"Good morning, do you service Matthews?",
+	"good afternoon! quick question",
+	"buenas tardes",
 };
 
 static int64_t iso(const char *s, const struct tz *z)
