@@ -71,6 +71,8 @@ static const struct ent_case cases[] = {
 	{ "furnace tune-up", NLU_ENT_EQUIPMENT, "furnace", NULL },
 	{ "the breaker box buzzes", NLU_ENT_EQUIPMENT, "electrical_panel", "breaker box" },
 	{ "heat pump", NLU_ENT_EQUIPMENT, "heat_pump", NULL },
+	{ "la bomba de calor no calienta", NLU_ENT_EQUIPMENT, "heat_pump", "bomba de calor" },
+	{ "the outside unit is iced up", NLU_ENT_EQUIPMENT, "air_conditioner", "outside unit" },
 	{ "install a tankless water heater", NLU_ENT_EQUIPMENT, "tankless_water_heater", NULL },
 	{ "mini split in the garage", NLU_ENT_EQUIPMENT, "mini_split", NULL },
 	{ "garbage disposal is jammed", NLU_ENT_EQUIPMENT, "garbage_disposal", NULL },
