@@ -1,0 +1,76 @@
+// session.js: signing in over the REST API (session cookie + CSRF token kept in memory)
+// and a login form shared by the agent console and the supervisor view.
+
+let csrf = null;
+
+async function json(r) {
+  return r.json().catch(() => ({}));
+}
+
+/** GET /api/v1/auth/me: resolves to the account ({user, tenants, csrf_token...}) or null. */
+export async function me() {
+  const r = await fetch('/api/v1/auth/me', { credentials: 'same-origin' });
+  if (!r.ok) return null;
+  const body = await json(r);
+  csrf = body.csrf_token ?? csrf;
+  return body;
+}
+
+/** POST /api/v1/auth/login. Resolves to {ok: true, account} or {ok: false, message}. */
+export async function login(email, password) {
+  const r = await fetch('/api/v1/auth/login', {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  const body = await json(r);
+  if (!r.ok) {
+    let message = body.error?.message ?? `sign-in failed (${r.status})`;
+    if (r.status === 429) message = 'Too many failed sign-ins; try again later.';
+    return { ok: false, message };
+  }
+  csrf = body.csrf_token;
+  return { ok: true, account: body };
+}
+
+/** POST /api/v1/auth/logout with the CSRF token; resolves when the session is gone. */
+export async function logout() {
+  await fetch('/api/v1/auth/logout', {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'X-CSRF-Token': csrf ?? '' },
+  }).catch(() => {});
+  csrf = null;
+}
+
+/** GET a REST path for one tenant (X-Tenant); resolves to the JSON body or null. */
+export async function getForTenant(path, slug) {
+  const r = await fetch(path, { credentials: 'same-origin', headers: { 'X-Tenant': slug } });
+  return r.ok ? json(r) : null;
+}
+
+/** Wires a <form> with email and password inputs and an element for errors:
+ * calls onSignedIn(account) after a successful sign-in. */
+export function mountLogin(form, errorEl, onSignedIn) {
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const f = new FormData(form);
+    const button = form.querySelector('button[type=submit]');
+    button.disabled = true;
+    errorEl.textContent = '';
+    try {
+      const r = await login(String(f.get('email') ?? ''), String(f.get('password') ?? ''));
+      if (!r.ok) {
+        errorEl.textContent = r.message;
+        return;
+      }
+      form.reset();
+      onSignedIn(r.account);
+    } catch {
+      errorEl.textContent = 'The server cannot be reached.';
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
