@@ -219,7 +219,7 @@ static json_t *run_conversation(const json_t *seed, const struct nlu_model *m, c
 {
 	struct store *st = NULL;
 	json_t *res = NULL, *techs = NULL, *tenant = NULL, *effects = NULL;
-	json_t *appointment = NULL, *handoff = NULL, *outbox = json_array();
+	json_t *appointment = NULL, *handoff = NULL, *outbox = NULL;
 	struct dialog_tenant facts = {0};
 	bool facts_loaded = false;
 	struct api_verr ve;
@@ -271,6 +271,7 @@ static json_t *run_conversation(const json_t *seed, const struct nlu_model *m, c
 		goto out;
 	}
 	res = json_object();
+	outbox = json_array();
 	json_t *out_turns = json_array();
 	json_object_set_new(res, "id", json_deep_copy(json_object_get(conv, "id")));
 	json_object_set_new(res, "turns", out_turns);

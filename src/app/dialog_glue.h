@@ -43,6 +43,7 @@ struct dialog_tenant {
  * on error t needs no freeing. */
 int dialog_tenant_load(struct store_conn *c, int64_t tenant_id, int64_t now,
 		       struct dialog_tenant *t);
+/* Frees what t owns; t is zeroed. */
 void dialog_tenant_free(struct dialog_tenant *t);
 
 /* A customer's identity and jobs (with invoices). Owned by the struct. */
@@ -55,6 +56,7 @@ struct dialog_customer_facts {
 /* Loads customer_id (0: nobody: customer.id stays 0). 0 or a store error. */
 int dialog_customer_load(struct store_conn *c, int64_t tenant_id, int64_t customer_id,
 			 struct dialog_customer_facts *f);
+/* Frees what f owns; f is zeroed. */
 void dialog_customer_free(struct dialog_customer_facts *f);
 
 /* Runs one customer turn of conversation conv_id: reads its state, runs dialog_turn

@@ -209,6 +209,7 @@ enum dialog_outcome {
 	DIALOG_OUTCOME_COUNT
 };
 
+/* Canonical names ("book_service", "choice", "booked"); "unknown" when out of range. */
 const char *dialog_flow_name(enum dialog_flow f);
 const char *dialog_await_name(enum dialog_await a);
 const char *dialog_outcome_name(enum dialog_outcome o);
@@ -296,6 +297,7 @@ enum dialog_action_kind {
 	DIALOG_ACT_COUNT
 };
 
+/* The canonical name of an action kind ("book_appointment"), or "unknown". */
 const char *dialog_action_name(enum dialog_action_kind k);
 
 /* One action. Which fields matter depends on kind:
@@ -342,7 +344,9 @@ struct dialog_out {
 	enum dialog_outcome outcome;    /* what this turn achieved (OPEN: nothing final) */
 };
 
+/* Zeroes o. */
 void dialog_out_init(struct dialog_out *o);
+/* Frees what o owns (reply, packets, event data) and zeroes it; o can be reused. */
 void dialog_out_free(struct dialog_out *o);
 
 /* Runs one customer turn: analyses text (UTF-8, len bytes) with env->model at instant

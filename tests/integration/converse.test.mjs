@@ -2,7 +2,7 @@
 // real binary ('tandem converse --json') and checks what the AI did.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -161,6 +161,32 @@ test('a conversation resumes after a restart, from the stored state', () => {
     assert.ok(job, second);
     const third = chat('when is my technician coming?\n', ['--conversation', id]);
     assert.ok(third.includes(job[1]) || /scheduled for/.test(third), third);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('bad script lines are reported, the good ones still run, the exit status says so', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-converse-'));
+  const script = path.join(dir, 'bad.jsonl');
+  fs.writeFileSync(script, [
+    '{"id":"ok","now":"2026-12-03T10:00:00-05:00","turns":["hi"]}',
+    '{"id":"broken", "turns": [',
+    '{"id":"noturns"}',
+    '{"id":"badnow","now":"yesterday","turns":["hi"]}',
+    ''].join('\n'));
+  try {
+    const r = spawnSync(bin, ['converse', '--tenant', 'demo', '--json', '--script', script],
+      { encoding: 'utf8' });
+    assert.equal(r.status, 1);
+    const lines = r.stdout.split('\n').filter((l) => l.startsWith('{'));
+    assert.equal(lines.length, 1);
+    assert.equal(JSON.parse(lines[0]).id, 'ok');
+    assert.match(r.stderr, /line 2: malformed JSON/);
+    assert.match(r.stderr, /line 3: "turns" must be an array/);
+    assert.match(r.stderr, /line 4: "now" is not ISO 8601/);
+    const usage = spawnSync(bin, ['converse', '--script', script], { encoding: 'utf8' });
+    assert.equal(usage.status, 2);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
