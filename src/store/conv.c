@@ -39,18 +39,12 @@ int store_customer_update(struct store_conn *c, int64_t tenant_id, int64_t custo
 int store_customer_get(struct store_conn *c, int64_t tenant_id, int64_t customer_id,
                        json_t **out)
 {
-	json_t *ids = NULL;
 	int err = store__one_jsonf(c, out,
 		"SELECT id, name, address, zip, notes, created_at, updated_at FROM customers"
 		" WHERE tenant_id = ? AND id = ?", "ii", tenant_id, customer_id);
-	if (err)
-		return err;
-	err = store__all_jsonf(c, &ids,
+	return err ? err : store__drop_on_error(out, store__add_rows(c, *out, "identities",
 		"SELECT kind, value FROM customer_identities WHERE tenant_id = ? AND customer_id = ?"
-		" ORDER BY kind, value", "ii", tenant_id, customer_id);
-	if (!err && json_object_set_new(*out, "identities", ids))
-		err = -ENOMEM;
-	return store__drop_on_error(out, err);
+		" ORDER BY kind, value", tenant_id, customer_id));
 }
 
 int store_identity_add(struct store_conn *c, int64_t tenant_id, int64_t customer_id,
@@ -226,12 +220,9 @@ int store_message_list(struct store_conn *c, int64_t tenant_id, int64_t conv_id,
 int store_customer_list(struct store_conn *c, int64_t tenant_id, int64_t after_id, int limit,
                         json_t **out)
 {
-	if (limit < 1 || limit > 1000)
-		return -TN_EINVAL_FIELD;
-	return store__all_jsonf(c, out,
+	return store__page(c, out,
 		"SELECT id, name, address, zip, notes, created_at, updated_at FROM customers"
-		" WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?", "iii", tenant_id, after_id,
-		(int64_t)limit);
+		" WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?", tenant_id, after_id, limit);
 }
 
 /* ---- one customer across channels ---- */
@@ -258,15 +249,9 @@ int store_conversation_find_open(struct store_conn *c, int64_t tenant_id,
 int store_conversation_list_for_customer(struct store_conn *c, int64_t tenant_id,
                                          int64_t customer_id, int limit, json_t **out)
 {
-	if (limit < 1 || limit > 1000)
-		return -TN_EINVAL_FIELD;
-	int err = store__exists(c, STORE__SQL_CUSTOMER_EXISTS, tenant_id, customer_id);
-	if (err)
-		return err;
-	return store__all_jsonf(c, out,
+	return store__customer_rows(c, out,
 		"SELECT " CONV_COLS " FROM conversations WHERE tenant_id = ? AND customer_id = ?"
-		" ORDER BY updated_at DESC, id DESC LIMIT ?", "iii", tenant_id, customer_id,
-		(int64_t)limit);
+		" ORDER BY updated_at DESC, id DESC LIMIT ?", tenant_id, customer_id, limit);
 }
 
 /* Tables whose customer_id moves on a merge. Constant names: never input. */

@@ -108,9 +108,26 @@ int store__member_exists(struct store_conn *c, int64_t tenant_id, int64_t user_i
 	"SELECT 1 FROM conversations WHERE tenant_id = ? AND id = ?"
 #define STORE__SQL_TECHNICIAN_EXISTS "SELECT 1 FROM technicians WHERE tenant_id = ? AND id = ?"
 
+/* The lists that hang off a record: obj[key] becomes the rows of sql bound with
+ * (tenant_id, id), as objects (add_rows) or as column 0's values (add_column). 0 or an
+ * error (obj may then lack key: drop it). */
+int store__add_rows(struct store_conn *c, json_t *obj, const char *key, const char *sql,
+                    int64_t tenant_id, int64_t id);
+int store__add_column(struct store_conn *c, json_t *obj, const char *key, const char *sql,
+                      int64_t tenant_id, int64_t id);
 /* For a read that fills *out in several steps: when err is not 0, drops *out and sets it
  * to NULL. Returns err. */
 int store__drop_on_error(json_t **out, int err);
+
+/* A customer's records into *out: sql binds (tenant_id, customer_id, limit).
+ * -TN_EINVAL_FIELD for a limit outside 1..1000, -TN_ENOTFOUND when the customer is not
+ * the tenant's. */
+int store__customer_rows(struct store_conn *c, json_t **out, const char *sql,
+                         int64_t tenant_id, int64_t customer_id, int limit);
+/* A page of the tenant's rows after after_id into *out: sql binds (tenant_id, after_id,
+ * limit). -TN_EINVAL_FIELD for a limit outside 1..1000. */
+int store__page(struct store_conn *c, json_t **out, const char *sql, int64_t tenant_id,
+                int64_t after_id, int limit);
 
 /* A nested savepoint around a multi-statement domain write, so the function is atomic
  * even when its job goes on after it failed. end() releases on err == 0 (or > 0), else

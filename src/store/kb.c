@@ -93,10 +93,7 @@ int store_event_append(struct store_conn *c, int64_t tenant_id, int64_t at,
 int store_event_list(struct store_conn *c, int64_t tenant_id, int64_t after_id, int limit,
                      json_t **out)
 {
-	if (limit < 1 || limit > 1000)
-		return -TN_EINVAL_FIELD;
-	return store__all_jsonf(c, out,
+	return store__page(c, out,
 		"SELECT id, at, kind, conversation_id, actor, data FROM events"
-		" WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?", "iii", tenant_id, after_id,
-		(int64_t)limit);
+		" WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?", tenant_id, after_id, limit);
 }

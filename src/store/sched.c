@@ -25,15 +25,9 @@ int store_appointment_get_by_job(struct store_conn *c, int64_t tenant_id,
 int store_appointment_list_for_customer(struct store_conn *c, int64_t tenant_id,
                                         int64_t customer_id, int limit, json_t **out)
 {
-	if (limit < 1 || limit > 1000)
-		return -TN_EINVAL_FIELD;
-	int err = store__exists(c, STORE__SQL_CUSTOMER_EXISTS, tenant_id, customer_id);
-	if (err)
-		return err;
-	return store__all_jsonf(c, out,
+	return store__customer_rows(c, out,
 		"SELECT " APPT_COLS " FROM appointments WHERE tenant_id = ? AND customer_id = ?"
-		" ORDER BY start_at DESC, id DESC LIMIT ?", "iii", tenant_id, customer_id,
-		(int64_t)limit);
+		" ORDER BY start_at DESC, id DESC LIMIT ?", tenant_id, customer_id, limit);
 }
 
 int store_appointment_list_range(struct store_conn *c, int64_t tenant_id,

@@ -47,26 +47,19 @@ int store_technician_delete(struct store_conn *c, int64_t tenant_id, int64_t tec
 static int tech_details(struct store_conn *c, int64_t tenant_id, json_t *t)
 {
 	int64_t id = json_integer_value(json_object_get(t, "id"));
-	json_t *trades = NULL, *zips = NULL, *hours = NULL;
 	/* Trades and zips as plain string arrays. */
-	int err = store__column_jsonf(c, &trades,
+	int err = store__add_column(c, t, "trades",
 		"SELECT trade FROM technician_trades WHERE tenant_id = ? AND technician_id = ?"
-		" ORDER BY trade", "ii", tenant_id, id);
+		" ORDER BY trade", tenant_id, id);
 	if (!err)
-		err = store__column_jsonf(c, &zips,
+		err = store__add_column(c, t, "zips",
 			"SELECT zip FROM technician_zips WHERE tenant_id = ? AND technician_id = ?"
-			" ORDER BY zip", "ii", tenant_id, id);
+			" ORDER BY zip", tenant_id, id);
 	if (!err)
-		err = store__all_jsonf(c, &hours,
+		err = store__add_rows(c, t, "hours",
 			"SELECT weekday, start_min, end_min FROM technician_hours"
-			" WHERE tenant_id = ? AND technician_id = ? ORDER BY weekday, start_min", "ii",
+			" WHERE tenant_id = ? AND technician_id = ? ORDER BY weekday, start_min",
 			tenant_id, id);
-	if (!err && (json_object_set(t, "trades", trades) || json_object_set(t, "zips", zips) ||
-	             json_object_set(t, "hours", hours)))
-		err = -ENOMEM;
-	json_decref(trades);
-	json_decref(zips);
-	json_decref(hours);
 	return err;
 }
 
@@ -203,19 +196,13 @@ int store_appointment_book(struct store_conn *c, int64_t tenant_id,
 int store_appointment_get(struct store_conn *c, int64_t tenant_id, int64_t appt_id,
                           json_t **out)
 {
-	json_t *slots = NULL;
 	int err = store__one_jsonf(c, out,
 		"SELECT id, customer_id, technician_id, service_code, trade, start_at, end_at, status,"
 		" job_number, address, eta, notes FROM appointments WHERE tenant_id = ? AND id = ?",
 		"ii", tenant_id, appt_id);
-	if (err)
-		return err;
-	err = store__column_jsonf(c, &slots,
+	return err ? err : store__drop_on_error(out, store__add_column(c, *out, "slots",
 		"SELECT slot_start FROM appointment_slots WHERE tenant_id = ? AND appointment_id = ?"
-		" ORDER BY slot_start", "ii", tenant_id, appt_id);
-	if (!err && json_object_set_new(*out, "slots", slots))
-		err = -ENOMEM;
-	return store__drop_on_error(out, err);
+		" ORDER BY slot_start", tenant_id, appt_id));
 }
 
 int store_appointment_cancel(struct store_conn *c, int64_t tenant_id, int64_t appt_id)
