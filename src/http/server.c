@@ -286,7 +286,9 @@ int http__conn_write(struct http_conn *c, const uv_buf_t *bufs, unsigned nbufs)
 			written = (size_t)r;
 	}
 	size_t rest = total - written;
-	if (c->out_pending > 0 && c->out_pending + rest > c->srv->cfg.max_output_bytes) {
+	/* WebSocket output is bounded by ws.c (a high-water mark and -ENOBUFS) instead */
+	if (c->state != CONN_WS && c->out_pending > 0 &&
+	    c->out_pending + rest > c->srv->cfg.max_output_bytes) {
 		log_warn("http: %s exceeded the output limit; connection cut", c->remote);
 		http__conn_close(c);
 		return -EPIPE;

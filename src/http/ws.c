@@ -11,8 +11,8 @@
 #include <strings.h>
 #include <wslay/wslay.h>
 
-/* Frames are handed to the socket while less than this is unsent; the rest waits in
- * wslay's queue (and counts toward ws_output_pending). */
+/* Frames are handed to the socket while less than this (or half the output limit) is
+ * unsent; the rest waits in wslay's queue (and counts toward ws_output_pending). */
 #define WS_SOCKET_HIGH_WATER (128 * 1024)
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
@@ -53,7 +53,10 @@ static ssize_t send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t 
 {
 	struct ws_conn *ws = user;
 	struct buf *out = &ws->conn->srv->ws_out;
-	if (ws->conn->out_pending + out->len >= WS_SOCKET_HIGH_WATER) {
+	size_t high = ws->conn->srv->cfg.max_output_bytes / 2;
+	if (high > WS_SOCKET_HIGH_WATER)
+		high = WS_SOCKET_HIGH_WATER;
+	if (ws->conn->out_pending + out->len >= high) {
 		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
 		return -1;
 	}
