@@ -1167,6 +1167,9 @@ static bool try_add(const struct nlu_toks *tk, size_t i, const struct now_local 
 void nlu__extract_datetimes(const struct nlu_toks *tk, int64_t now_utc, const struct tz *zone,
 			    struct nlu_entities *out)
 {
+	/* outside years 1900..9999 the calendar arithmetic is not meaningful */
+	if (now_utc < -2208988800LL || now_utc > 253402300799LL)
+		return;
 	struct now_local now;
 	local_of(zone, now_utc, &now);
 	size_t i = 0;

@@ -70,7 +70,8 @@ struct nlu_entities {
 /* Finds the entities in text[0..len) (UTF-8, any case, not NUL-terminated necessarily).
  * Date/time expressions are resolved against now (Unix seconds) in zone (NULL means
  * UTC), following the product's date/time rules (business-hours reading of bare hours,
- * whole days as 00:00:00-23:59:59, past dates rolling forward, DST-correct). Entities do
+ * whole days as 00:00:00-23:59:59, past dates rolling forward, DST-correct; no dates are
+ * found when now lies outside the years 1900-9999). Entities do
  * not overlap, except that a ZIP inside an address is reported as well; they are stored
  * in text order in *out (caller-owned; overwritten; at most NLU_ENTITIES_MAX kept). Returns 0, -EINVAL for NULL arguments (text may be NULL when
  * len is 0), or -TN_EPARSE when the text is not valid UTF-8 (out is then empty). */

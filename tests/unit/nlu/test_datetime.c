@@ -9,6 +9,7 @@
 #include "base/tz.h"
 #include "nlu/extract.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -253,6 +254,25 @@ static void test_null_zone_is_utc(void **state)
 	assert_true(e.items[0].dt_point);
 }
 
+static void test_extreme_now(void **state)
+{
+	(void)state;
+	const struct tz *z;
+	assert_int_equal(tz_get(NY, &z), 0);
+	static const int64_t nows[] = { INT64_MIN, -2208988801LL, 253402300800LL, INT64_MAX };
+	for (size_t k = 0; k < sizeof nows / sizeof nows[0]; k++) {
+		struct nlu_entities e;
+		assert_int_equal(nlu_extract_entities("tomorrow at 4, job 48213", 24, nows[k], z, &e), 0);
+		assert_int_equal(e.count, 1);
+		assert_int_equal(e.items[0].type, NLU_ENT_JOB_NUMBER);
+	}
+	/* the far end of the range still resolves */
+	struct nlu_entities e;
+	assert_int_equal(nlu_extract_entities("tomorrow", 8, 253402200000LL, NULL, &e), 0);
+	assert_int_equal(e.count, 1);
+	assert_string_equal(e.items[0].dt_start_iso, "9999-12-31T00:00:00+00:00");
+}
+
 static void test_not_dates(void **state)
 {
 	(void)state;
@@ -299,6 +319,7 @@ int main(void)
 		cmocka_unit_test(test_new_york),
 		cmocka_unit_test(test_utc_and_leap_day),
 		cmocka_unit_test(test_null_zone_is_utc),
+		cmocka_unit_test(test_extreme_now),
 		cmocka_unit_test(test_not_dates),
 		cmocka_unit_test(test_spans_and_two_dates),
 	};
