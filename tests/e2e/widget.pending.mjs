@@ -1,0 +1,269 @@
+// widget.test.mjs: the customer web chat widget against the real server in headless
+// Chromium: booking a tune-up with the AI, reloads and a server restart mid-conversation
+// without losing or doubling a message, a handoff to a named person, text never as HTML.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import WebSocket from 'ws';
+import { startTandem, launchBrowser, screenshot, sleep, eventually } from './lib/harness.mjs';
+import {
+  openChat, say, transcript, notices, waitSettled, quickReplies, stored, messageBox,
+} from './lib/widget.mjs';
+
+let server;
+
+before(async () => {
+  server = await startTandem();
+});
+
+after(async () => {
+  await server?.stop();
+});
+
+/* Runs fn with a fresh browser (empty localStorage) on the demo page, chat open. */
+async function withCustomer(fn, viewport) {
+  const b = await launchBrowser({ viewport });
+  try {
+    await b.page.goto(server.base + '/demo/');
+    await openChat(b.page);
+    await fn(b.page, b);
+  } catch (e) {
+    if (b.errors.length) e.message += `\nbrowser errors:\n${b.errors.join('\n')}`;
+    throw e;
+  } finally {
+    await b.close();
+  }
+}
+
+const aiMessages = async (page) => (await transcript(page)).filter((m) => m.from === 'ai');
+
+/* Says text and waits for the AI's answer (the first AI message after it), then for the
+ * AI to go quiet. Resolves to the AI's new messages joined. */
+async function ask(page, text, quickReply) {
+  const n = (await aiMessages(page)).length;
+  if (quickReply) await page.locator('.tc-replies .tc-reply', { hasText: quickReply }).first().click();
+  else await say(page, text);
+  await eventually(async () => (await aiMessages(page)).length > n, 10000, `the AI's answer to "${text ?? quickReply}"`);
+  await waitSettled(page);
+  await sleep(300);
+  return (await aiMessages(page)).slice(n).map((m) => m.text).join('\n');
+}
+
+/* Checks the shown transcript: every message acknowledged, seqs unique and increasing. */
+function assertClean(list) {
+  const seqs = list.map((m) => m.seq);
+  assert.ok(seqs.every((s) => Number.isInteger(s) && s > 0), `every message has a seq: ${JSON.stringify(list)}`);
+  for (let i = 1; i < seqs.length; i++) assert.ok(seqs[i] > seqs[i - 1], `seqs increase: ${seqs.join(',')}`);
+}
+
+/* The server's own transcript of the conversation the page's widget holds, read over a
+ * second /ws/chat session as the same visitor from seq 0. */
+async function serverTranscript(page) {
+  const s = await stored(page);
+  assert.ok(s?.visitor && s?.conversation, 'the widget stored its visitor token and conversation');
+  const ws = new WebSocket(`${server.base.replace('http', 'ws')}/ws/chat?tenant=demo`);
+  try {
+    const welcome = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no welcome')), 5000);
+      ws.on('error', reject);
+      ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', visitor: s.visitor, conversation: s.conversation, last_seq: 0 })));
+      ws.on('message', (d) => {
+        const m = JSON.parse(d);
+        if (m.type === 'welcome') {
+          clearTimeout(timer);
+          resolve(m);
+        }
+      });
+    });
+    assert.equal(welcome.conversation, s.conversation, 'the server resumed the same conversation');
+    return welcome.messages.filter((m) => m.from !== 'system').map((m) => ({ seq: m.seq, from: m.from, text: m.text }));
+  } finally {
+    ws.close();
+  }
+}
+
+const shown = (list) => list.map((m) => ({ seq: m.seq, from: m.from, text: m.text }));
+
+/* Lists from GET /api/v1/appointments, whatever its envelope. */
+function items(body) {
+  if (Array.isArray(body)) return body;
+  for (const k of ['items', 'appointments', 'data']) if (Array.isArray(body?.[k])) return body[k];
+  throw new Error(`unexpected appointments body: ${JSON.stringify(body)}`);
+}
+
+test('a customer books a tune-up with the AI through the widget and the appointment exists', async () => {
+  const admin = await server.login('admin');
+  const before0 = await server.api(admin, 'GET', '/api/v1/appointments');
+  assert.equal(before0.status, 200, JSON.stringify(before0.body));
+  const known = new Set(items(before0.body).map((a) => a.id));
+
+  await withCustomer(async (page) => {
+    let reply = await ask(page, 'Hi, I would like to book a furnace tune-up');
+    const first = (await aiMessages(page))[0].text;
+    assert.match(first, /\bAI\b|virtual assistant/i, 'the first AI message says it is an AI');
+    assert.match(await page.locator('.tc-sub').innerText(), /virtual assistant \(AI\)/);
+
+    let booked = null;
+    for (let turn = 0; turn < 8 && !booked; turn++) {
+      if (/booked/i.test(reply)) {
+        booked = reply;
+      } else if (/address|zip/i.test(reply)) {
+        reply = await ask(page, '1420 Providence Rd Charlotte 28207');
+      } else if (/which one|openings|options/i.test(reply)) {
+        const qr = await quickReplies(page);
+        reply = qr.length ? await ask(page, null, qr[0]) : await ask(page, 'the first one');
+      } else if (/shall i book|confirm|book it/i.test(reply)) {
+        const qr = (await quickReplies(page)).find((r) => /^(yes|book)/i.test(r));
+        reply = qr ? await ask(page, null, qr) : await ask(page, 'yes');
+      } else if (/phone|number/i.test(reply)) {
+        reply = await ask(page, '704 555 0182');
+      } else if (/name/i.test(reply)) {
+        reply = await ask(page, 'Linda Smith');
+      } else {
+        assert.fail(`unexpected AI reply: ${reply}`);
+      }
+    }
+    assert.ok(booked, 'the AI confirmed the booking');
+    await screenshot(page, 'widget-booked');
+
+    const list = await transcript(page);
+    assertClean(list);
+    assert.deepEqual(shown(list), await serverTranscript(page), 'the widget shows exactly what the server stored');
+
+    const after0 = await server.api(admin, 'GET', '/api/v1/appointments');
+    assert.equal(after0.status, 200);
+    const fresh = items(after0.body).filter((a) => !known.has(a.id));
+    assert.equal(fresh.length, 1, `one new appointment: ${JSON.stringify(fresh)}`);
+    const text = JSON.stringify(fresh[0]);
+    assert.match(text, /tune_up|tune-up/i, 'it is a tune-up');
+    assert.match(text, /1420 Providence/i, 'at the address given in the chat');
+    const job = /\bJ-\d+\b/.exec(booked);
+    if (job) assert.ok(text.includes(job[0]), `it carries the job number ${job[0]} the AI gave`);
+  });
+});
+
+test('the page reloads mid-conversation and nothing is lost or doubled', async () => {
+  await withCustomer(async (page) => {
+    await ask(page, 'how much is a service call?');
+    const s0 = await stored(page);
+    assert.ok(s0.visitor && s0.conversation && s0.last_seq > 0, 'visitor token, conversation and last seq are kept');
+
+    /* send, then reload at once: the message may or may not have reached the server */
+    await say(page, 'do you cover Matthews 28105?');
+    await page.reload();
+    await page.locator('.tc-panel').waitFor({ state: 'visible' });
+    await eventually(async () => {
+      const l = await transcript(page);
+      return l.some((m) => m.from === 'ai' && /28105|Matthews|cover|area/i.test(m.text)) && !l.some((m) => m.pending);
+    }, 10000, 'the answer about 28105 after the reload');
+    await sleep(500);
+    const list = await transcript(page);
+    assertClean(list);
+    const mine = list.filter((m) => m.from === 'customer').map((m) => m.text);
+    assert.deepEqual(mine, ['how much is a service call?', 'do you cover Matthews 28105?'], 'each message once, in order');
+    const answers = list.filter((m) => m.from === 'ai' && /28105|Matthews/i.test(m.text));
+    assert.equal(answers.length, 1, 'the answer once');
+    assert.deepEqual(shown(list), await serverTranscript(page), 'the widget shows exactly what the server stored');
+
+    /* a quiet reload changes nothing */
+    await page.reload();
+    await page.locator('.tc-panel').waitFor({ state: 'visible' });
+    await waitSettled(page);
+    await sleep(500);
+    assert.deepEqual(shown(await transcript(page)), shown(list));
+    const s1 = await stored(page);
+    assert.equal(s1.conversation, s0.conversation);
+    assert.equal(s1.last_seq, list[list.length - 1].seq);
+  });
+});
+
+test('a server restart mid-conversation: the widget reconnects and sends the waiting message once', async () => {
+  await withCustomer(async (page) => {
+    await ask(page, 'what are your hours on saturday?');
+    await server.halt();
+    await page.locator('.tc-status').waitFor({ state: 'visible' });
+    assert.match(await page.locator('.tc-status').innerText(), /reconnect/i);
+    await say(page, 'and are you open on sunday?');
+    const pending = (await transcript(page)).filter((m) => m.pending);
+    assert.equal(pending.length, 1, 'the message waits for the connection');
+    await server.restart();
+    await eventually(async () => {
+      const l = await transcript(page);
+      return !l.some((m) => m.pending) && l[l.length - 1].from === 'ai';
+    }, 40000, 'the reconnect, the resend and the answer');
+    await sleep(500);
+    const list = await transcript(page);
+    assertClean(list);
+    assert.deepEqual(list.filter((m) => m.from === 'customer').map((m) => m.text),
+      ['what are your hours on saturday?', 'and are you open on sunday?']);
+    assert.ok(await page.locator('.tc-status').isHidden(), 'the reconnecting notice is gone');
+    assert.deepEqual(shown(list), await serverTranscript(page));
+  });
+});
+
+test('text from the server is shown as text, never run as HTML', async () => {
+  await withCustomer(async (page) => {
+    const evil = '<img src=x onerror="window.__pwned=1"><b>bold</b> & done';
+    await ask(page, evil);
+    await page.reload();
+    await page.locator('.tc-panel').waitFor({ state: 'visible' });
+    await waitSettled(page);
+    const list = await transcript(page);
+    assert.ok(list.some((m) => m.from === 'customer' && m.text === evil), 'shown literally after the round trip');
+    const tags = await page.locator('[data-tandem-chat]').evaluate((h) => h.shadowRoot.querySelectorAll('.tc-log img, .tc-log b').length);
+    assert.equal(tags, 0);
+    assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  });
+});
+
+test('asking for a person: a clear notice with position and wait, then the named agent replies in the same window', async () => {
+  /* the agent is online in the console (over /ws/agent, as the console does) */
+  const agent = await server.login('agent');
+  const ws = new WebSocket(`${server.base.replace('http', 'ws')}/ws/agent`, { headers: { Cookie: agent.cookie } });
+  const inbox = [];
+  ws.on('message', (d) => inbox.push(JSON.parse(d)));
+  await new Promise((resolve, reject) => { ws.on('open', resolve); ws.on('error', reject); });
+  const hello = await eventually(() => inbox.find((m) => m.type === 'hello'), 5000, 'the agent hello');
+  ws.send(JSON.stringify({ type: 'status', status: 'available' }));
+  await eventually(() => inbox.find((m) => m.type === 'state' && m.status === 'available'), 5000, 'available');
+  try {
+    await withCustomer(async (page) => {
+      await say(page, 'I want to talk to a real person please');
+      const offer = await eventually(() => inbox.find((m) => m.type === 'offer'), 10000, 'the offer');
+      await eventually(async () => (await notices(page)).some((n) => /number \d+ in line/.test(n)), 10000, 'the queue notice');
+      const queued = (await notices(page)).find((n) => /number \d+ in line/.test(n));
+      assert.match(queued, /expected wait/, 'the notice gives the expected wait');
+
+      ws.send(JSON.stringify({ type: 'accept', offer_id: offer.offer_id }));
+      await eventually(() => inbox.find((m) => m.type === 'assigned'), 5000, 'assigned');
+      const name = hello.agent.name;
+      await eventually(async () => (await notices(page)).some((n) => n.includes(`${name} has joined`)), 5000, 'the joined notice');
+      assert.match(await page.locator('.tc-sub').innerText(), new RegExp(name));
+
+      ws.send(JSON.stringify({ type: 'message', conversation: offer.conversation, client_id: 'agent-1', text: 'Hi, I can help with that.' }));
+      await eventually(async () => (await transcript(page)).some((m) => m.from === 'agent'), 5000, "the agent's reply");
+      const reply = (await transcript(page)).find((m) => m.from === 'agent');
+      assert.equal(reply.text, 'Hi, I can help with that.');
+      assert.equal(reply.name, name, "the reply carries the agent's name");
+
+      await say(page, 'thanks, my kitchen sink is leaking');
+      await eventually(() => inbox.some((m) => m.type === 'message' && m.from === 'customer' && /kitchen sink/.test(m.text)), 5000, 'the agent gets it');
+      await sleep(500);
+      const list = await transcript(page);
+      assertClean(list);
+      assert.equal(list.filter((m) => m.from === 'ai' && m.seq > reply.seq).length, 0, 'the AI says nothing while a person owns it');
+      await messageBox(page).focus();
+      await screenshot(page, 'widget-handoff');
+    });
+  } finally {
+    ws.close();
+  }
+});
+
+test('the widget on a phone', async () => {
+  await withCustomer(async (page) => {
+    await ask(page, 'do you install tankless water heaters?');
+    await screenshot(page, 'widget-mobile');
+    const r = await page.locator('.tc-panel').boundingBox();
+    assert.equal(Math.round(r.width), 390);
+  }, { width: 390, height: 844 });
+});
