@@ -31,6 +31,13 @@ function toast(text, kind = '') {
   setTimeout(() => p.remove(), 6000);
 }
 
+/** Says text through the screen-reader announcer (assertive for offers). */
+function announce(text, urgent = false) {
+  const node = $(urgent ? 'announce-urgent' : 'announce');
+  node.textContent = '';
+  setTimeout(() => { node.textContent = text; }, 50);
+}
+
 function tenantOf(t) {
   if (!t) return { slug: '', name: 'Unknown business' };
   const known = state.tenants.get(t.slug);
@@ -245,15 +252,37 @@ function renderConv() {
   renderMessages();
 }
 
+/* Updates the chat in place: new messages are appended (so the log region announces only
+ * them), acknowledged replies replace their pending bubble, nothing is drawn twice. */
 function renderMessages() {
   const c = state.convs.get(state.selected);
   if (!c) return;
   const ol = $('messages');
   const stick = ol.scrollTop + ol.clientHeight >= ol.scrollHeight - 30;
-  const msgs = [...c.msgs.values()].sort((a, b) => a.seq - b.seq).map((m) => messageItem(m));
-  const pend = [...state.pending.entries()].filter(([, p]) => p.conv === c.id)
-    .map(([, p]) => messageItem({ from: 'agent', name: state.agent?.name, text: p.text, failed: p.failed }, true));
-  fill(ol, msgs, pend);
+  if (ol.dataset.conv !== c.id) {
+    ol.replaceChildren();
+    ol.dataset.conv = c.id;
+  }
+  const want = [...c.msgs.values()].sort((a, b) => a.seq - b.seq)
+    .map((m) => ({ key: `s${m.seq}`, node: () => messageItem(m) }));
+  for (const [cid, p] of state.pending) {
+    if (p.conv !== c.id) continue;
+    want.push({ key: `p${cid}${p.failed ? '!' : ''}`,
+      node: () => messageItem({ from: 'agent', name: state.agent?.name, text: p.text, failed: p.failed }, true) });
+  }
+  const keys = new Set(want.map((w) => w.key));
+  for (const li of [...ol.children]) if (!keys.has(li.dataset.key)) li.remove();
+  let at = ol.firstElementChild;
+  for (const w of want) {
+    if (at && at.dataset.key === w.key) {
+      at = at.nextElementSibling;
+      continue;
+    }
+    const existing = ol.querySelector(`:scope > [data-key="${CSS.escape(w.key)}"]`);
+    const li = existing ?? w.node();
+    li.dataset.key = w.key;
+    ol.insertBefore(li, at);
+  }
   $('typing').textContent = c.typing ? 'The customer is typing...' : '';
   if (stick) ol.scrollTop = ol.scrollHeight;
 }
@@ -497,6 +526,8 @@ const handlers = {
   },
   state: renderState,
   offer(m) {
+    if (!state.offers.has(String(m.offer_id)))
+      announce(`New ${m.priority ?? ''} offer from ${tenantOf(m.tenant).name}: ${customerName(m.packet)}. ${m.packet?.summary ?? ''}`, true);
     state.offers.set(String(m.offer_id), m);
     renderOffers();
     $('idle').hidden = true;
@@ -521,7 +552,10 @@ const handlers = {
     if (!c || !addMessage(c, m)) return;
     if (m.from === 'customer') c.typing = false;
     if (state.selected === c.id) renderMessages();
-    else c.unread++;
+    else {
+      c.unread++;
+      if (m.from === 'customer') announce(`New message from ${customerName(c.packet)} (${tenantOf(c.tenant).name}).`);
+    }
     renderConvList();
   },
   ack(m) {
@@ -624,8 +658,15 @@ function start(account) {
   clearInterval(tick);
   tick = setInterval(() => {
     const now = Date.now();
-    for (const [id, o] of state.offers) if (Date.parse(o.expires_at) < now - 2000) state.offers.delete(id);
+    let gone = false;
+    for (const [id, o] of state.offers) {
+      if (Date.parse(o.expires_at) < now - 2000) {
+        state.offers.delete(id);
+        gone = true;
+      }
+    }
     renderOffers();
+    if (gone) renderConv();
   }, 250);
 }
 
