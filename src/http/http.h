@@ -157,7 +157,8 @@ int http_respond_error(struct http_request *req, int status, const char *code,
 struct ws_handler {
 	/* The handshake arrived (req is valid only during the call: read cookies, query,
 	 * params here). Return 0 to accept, or an HTTP status 400..599 to refuse (the
-	 * client gets that status with a JSON error body). May be NULL (accept all). */
+	 * client gets that status with a JSON error body; any other value refuses with
+	 * 403). Messages sent here go out right after the 101. May be NULL (accept all). */
 	int (*on_open)(struct ws_conn *ws, struct http_request *req, void *ctx);
 	/* One complete message (text is valid UTF-8; data is valid during the call). */
 	void (*on_message)(struct ws_conn *ws, bool is_text, const void *data, size_t len,
@@ -183,7 +184,8 @@ int ws_send_binary(struct ws_conn *ws, const void *data, size_t len);
 size_t ws_output_pending(const struct ws_conn *ws);
 
 /* Starts the close handshake with code and reason (<= 123 bytes, may be NULL). The
- * session's on_close follows. -EPIPE if already closing. */
+ * session's on_close follows. -EINVAL for a code that may not be sent (outside
+ * 1000..4999, or 1005/1006/1015), -EPIPE if already closing. */
 int ws_close(struct ws_conn *ws, int code, const char *reason);
 
 /* One slot for the application's session data (not freed by the server). */
