@@ -36,6 +36,13 @@ async function addOtherBusiness() {
   server.logins.push({ email: OTHER.email, password: OTHER.password, role: 'agent' });
 }
 
+/* The list of GET /api/v1/appointments, whatever its envelope. */
+function items(body) {
+  if (Array.isArray(body)) return body;
+  for (const k of ['items', 'appointments', 'data']) if (Array.isArray(body?.[k])) return body[k];
+  throw new Error(`unexpected appointments body: ${JSON.stringify(body)}`);
+}
+
 /* Signs in through the console's own form. */
 async function signInWithForm(page, email, password) {
   await page.locator('#login-form input[name=email]').fill(email);
@@ -158,7 +165,12 @@ test('assist: a suggestion is inserted, never sent; the agent books in one click
   await agent.locator('#bk-slots input[type=radio]').first().waitFor({ timeout: 5000 });
   const service = agent.locator('#bk-service');
   if (!(await service.inputValue())) await service.selectOption('water_heater_repair');
+  const code = await service.inputValue();
   const slot = await agent.locator('#bk-slots label.slot').first().innerText();
+  const admin = await server.login('admin');
+  const listed = await server.api(admin, 'GET', '/api/v1/appointments');
+  assert.equal(listed.status, 200, JSON.stringify(listed.body));
+  const known = new Set(items(listed.body).map((x) => x.id));
   await agent.getByRole('button', { name: 'Book' }).click();
   const result = agent.locator('#bk-result');
   await eventually(async () => /^(Booked|Not booked)/.test(await result.innerText()), 5000, 'the booking result');
@@ -166,6 +178,10 @@ test('assist: a suggestion is inserted, never sent; the agent books in one click
   assert.match(said, /^Booked/, said);
   const tech = slot.split('·').pop().trim();
   if (tech) assert.ok(said.includes(tech), `the booking names ${tech}: ${said}`);
+  const now = await server.api(admin, 'GET', '/api/v1/appointments');
+  const fresh = items(now.body).filter((x) => !known.has(x.id));
+  assert.equal(fresh.length, 1, `one new appointment: ${JSON.stringify(fresh)}`);
+  assert.ok(JSON.stringify(fresh[0]).includes(code), `it is for ${code}`);
   await screenshot(agent, 'console-chat');
 });
 
