@@ -27,7 +27,10 @@
   const BACKOFF_MAX = 30000;
   const TYPING_IDLE = 3000;       /* ms without a key press before "stopped typing" */
   const TYPING_STALE = 20000;     /* ms after which a "typing" from the server is dropped */
-  const MAX_TEXT = 2000;          /* characters in one customer message */
+  const MAX_TEXT = 2000;          /* bytes of UTF-8 in one customer message (the server's limit) */
+  const RESEND_DELAY = 2000;      /* ms before a message the server could not take goes again */
+  /* errors after which a message is sent again; any other error about it is final */
+  const TRANSIENT = new Set(['rate_limited', 'internal', 'unavailable', 'hello_required']);
 
   const T = {
     en: {
@@ -36,7 +39,7 @@
       you: 'You', team: 'team member', person: (n) => (n ? n + ', from our team' : 'a person from our team'), typingAi: 'The assistant is typing…',
       typingAgent: (n) => (n ? n + ' is typing…' : 'Someone is typing…'),
       connecting: 'Connecting…', reconnecting: 'Connection lost. Reconnecting…',
-      sending: 'Sending…', notSent: 'Not sent', retry: 'Your message will be sent when the connection is back.',
+      sending: 'Sending…', notSent: 'Not sent', tooLong: 'That message is too long; please shorten it.', retry: 'Your message will be sent when the connection is back.',
       queued: (p, w) => 'A member of our team will join this chat. You are number ' + p +
         ' in line' + (w ? '; expected wait ' + w : '') + '.',
       assigned: (n) => (n || 'A team member') + ' has joined the chat.',
@@ -53,7 +56,7 @@
       you: 'Tú', team: 'miembro del equipo', person: (n) => (n ? n + ', de nuestro equipo' : 'una persona de nuestro equipo'), typingAi: 'El asistente está escribiendo…',
       typingAgent: (n) => (n ? n + ' está escribiendo…' : 'Alguien está escribiendo…'),
       connecting: 'Conectando…', reconnecting: 'Se perdió la conexión. Reconectando…',
-      sending: 'Enviando…', notSent: 'No enviado', retry: 'Tu mensaje se enviará cuando vuelva la conexión.',
+      sending: 'Enviando…', notSent: 'No enviado', tooLong: 'Ese mensaje es demasiado largo; acórtalo, por favor.', retry: 'Tu mensaje se enviará cuando vuelva la conexión.',
       queued: (p, w) => 'Una persona de nuestro equipo se unirá al chat. Eres el número ' + p +
         ' en la fila' + (w ? '; espera estimada ' + w : '') + '.',
       assigned: (n) => (n || 'Una persona del equipo') + ' se unió al chat.',
@@ -161,11 +164,12 @@
   const sendBtn = el('button', { type: 'submit', class: 'tc-send', text: t.send });
   const form = el('form', { class: 'tc-form', onsubmit: (ev) => { ev.preventDefault(); submit(); } },
     el('label', { for: 'tc-input', class: 'tc-sr', text: t.message }), input, sendBtn);
+  const hint = el('p', { class: 'tc-hint', role: 'alert', hidden: true });
   const phone = el('p', { class: 'tc-phone', hidden: true });
   const panel = el('section', { id: 'tc-panel', class: 'tc-panel', role: 'dialog', 'aria-modal': 'false',
     'aria-labelledby': 'tc-title', 'aria-describedby': 'tc-sub', hidden: true },
     el('header', { class: 'tc-head' }, el('div', { class: 'tc-head-text' }, title, subtitle), closeBtn),
-    status, log, typing, replies, form, phone);
+    status, log, typing, replies, form, hint, phone);
   frame.append(panel, launcher);
   root.append(sheet, frame);
 
@@ -494,7 +498,11 @@
       }
       case 'error': {
         const node = findClient(msg.ref);
-        if (node && node.classList.contains('tc-pending')) {
+        const p = saved.pending.find((x) => x.client_id === msg.ref);
+        if (p && TRANSIENT.has(msg.code)) {
+          /* not stored this time: the same client_id goes again shortly */
+          setTimeout(() => { if (saved.pending.includes(p)) transmit(p); }, RESEND_DELAY);
+        } else if (node && node.classList.contains('tc-pending')) {
           dropPending(msg.ref);
           node.classList.remove('tc-pending');
           node.classList.add('tc-failed');
@@ -551,7 +559,7 @@
   /* The customer says something: shown at once, stored until the server acknowledges
    * it, sent now if connected or after the next welcome otherwise. */
   function send(text) {
-    text = text.trim().slice(0, MAX_TEXT);
+    text = text.trim();
     if (!text) return;
     const p = { client_id: newId(), text };
     saved.pending.push(p);
@@ -569,6 +577,12 @@
   function submit() {
     const text = input.value;
     if (!text.trim()) return;
+    if (new TextEncoder().encode(text.trim()).length > MAX_TEXT) {
+      hint.textContent = t.tooLong;
+      hint.hidden = false;
+      return;
+    }
+    hint.hidden = true;
     input.value = '';
     grow();
     send(text);
