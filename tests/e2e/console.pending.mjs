@@ -211,14 +211,20 @@ test('the agent of another business sees none of it', async () => {
   await screenshot(page, 'console-other-business');
 });
 
-test('the agent wraps up with the AI summary and a disposition', async () => {
-  await agent.getByRole('button', { name: 'Wrap up' }).click();
+test('the agent finishes: the AI drafts the wrap-up, the agent edits it and picks a disposition', async () => {
+  const packetSummary = await agent.locator('#packet .pk-summary').innerText();
+  await agent.getByRole('button', { name: 'Finish and wrap up' }).click();
   const summary = agent.locator('#wrapup-summary');
-  await eventually(async () => (await summary.inputValue()).length > 0, 5000, 'a drafted summary');
+  await summary.waitFor({ state: 'visible' });
+  assert.ok(await agent.locator('#composer').isHidden(), 'no more replies once released');
+  await eventually(async () => {
+    const v = await summary.inputValue();
+    return v.length > 0 && v !== packetSummary;
+  }, 5000, "the AI's wrap-up draft");
   await summary.fill(`${await summary.inputValue()} Plumber dispatched.`);
   await agent.locator('#wrapup-disposition').selectOption('dispatched');
   await agent.getByRole('button', { name: 'Save and finish' }).click();
-  await eventually(async () => (await agent.locator('#convs .conv-item').count()) === 0, 3000, 'the conversation to leave the queue');
+  await eventually(async () => (await agent.locator('#convs .conv-item').count()) === 0, 3000, 'the conversation to leave the list');
   await agent.reload();
   await agent.locator('#console').waitFor({ state: 'visible' });
   await agent.locator('#conn[data-state="open"]').waitFor();

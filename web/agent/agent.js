@@ -180,12 +180,13 @@ function upsert(src) {
   const id = convId(src);
   let c = state.convs.get(id);
   if (!c) {
-    c = { id, raw: src.conversation ?? src.id, tenant: null, packet: {}, msgs: new Map(), assist: null,
+    c = { id, raw: src.conversation ?? src.id, tenant: null, packet: {}, msgs: new Map(), assist: null, phase: 'live',
       typing: false, typingTimer: null, draft: '', edited: new Set(), wrapup: null, unread: 0 };
     state.convs.set(id, c);
   }
   if (src.tenant) c.tenant = src.tenant;
   if (src.packet) c.packet = src.packet;
+  if (src.priority) c.priority = src.priority;
   if (src.assist) c.assist = src.assist;
   for (const m of src.messages ?? []) addMessage(c, m);
   return c;
@@ -215,7 +216,8 @@ function renderConvList() {
     const last = [...c.msgs.values()].pop();
     return el('li', {}, el('button', { type: 'button', class: `conv-item${state.selected === c.id ? ' current' : ''}`,
       'aria-current': state.selected === c.id ? 'true' : null, onclick: () => select(c.id) },
-      el('span', { class: 'ci-top' }, el('span', { class: 'badge biz' }, t.name), prioBadge(c.packet.priority),
+      el('span', { class: 'ci-top' }, el('span', { class: 'badge biz' }, t.name), prioBadge(c.priority ?? c.packet.priority),
+        c.phase === 'wrapup' ? el('span', { class: 'badge' }, 'wrap-up') : null,
         c.unread ? el('span', { class: 'badge unread', 'aria-label': `${c.unread} unread` }, String(c.unread)) : null),
       el('span', { class: 'ci-name' }, customerName(c.packet)),
       el('span', { class: 'ci-last muted small' }, last ? `${speaker(last)}: ${last.text ?? ''}` : (c.packet.summary ?? ''))));
@@ -225,17 +227,21 @@ function renderConvList() {
 function select(id) {
   const prev = state.convs.get(state.selected);
   if (prev) prev.draft = $('reply').value;
+  if (typingConv && typingConv !== id) stopTyping();
   state.selected = id;
   const c = state.convs.get(id);
   if (c) c.unread = 0;
   $('reply').value = c?.draft ?? '';
   $('transfer-form').hidden = true;
-  $('wrapup-form').hidden = !c?.wrapup;
-  if (c?.wrapup) $('wrapup-summary').value = c.wrapup.summary;
+  $('wrapup-summary').value = c?.wrapup?.summary ?? '';
+  if (c) {
+    showWrapup(c);
+    renderTransfer(c);
+  }
   renderConvList();
   renderConv();
   renderAssist();
-  if (c) $('reply').focus();
+  if (c) (c.phase === 'wrapup' ? $('wrapup-summary') : $('reply')).focus();
 }
 
 function renderConv() {
@@ -245,7 +251,7 @@ function renderConv() {
   if (!c) return;
   const t = tenantOf(c.tenant);
   $('conv-biz').textContent = t.name;
-  fill($('conv-prio'), prioBadge(c.packet.priority));
+  fill($('conv-prio'), prioBadge(c.priority ?? c.packet.priority));
   $('conv-title').textContent = customerName(c.packet);
   fill($('packet'), packetView(c.packet, { transcript: false }));
   fill($('facts'), factsView(c.tenant));
@@ -319,9 +325,21 @@ function factsView(tenant) {
     s.portal_url ? [el('dt', {}, 'Portal'), el('dd', {}, s.portal_url)] : null);
 }
 
+/* The agent's typing indicator for the customer: on at the first keystroke, off after a
+ * pause, a send or a switch to another conversation. */
+let typingConv = null;
+let typingTimer = null;
+function stopTyping() {
+  clearTimeout(typingTimer);
+  const c = state.convs.get(typingConv);
+  if (c) socket?.send({ type: 'typing', conversation: c.raw, on: false });
+  typingConv = null;
+}
+
 function sendReply(text) {
   const c = state.convs.get(state.selected);
   if (!c || !text.trim()) return;
+  stopTyping();
   const cid = newClientId();
   state.pending.set(cid, { conv: c.id, text, at: Date.now() });
   socket.send({ type: 'message', conversation: c.raw, client_id: cid, text });
@@ -461,7 +479,8 @@ function renderCallbacks() {
   $('cb-count').textContent = String(items.length);
   fill($('callbacks'), items.length ? items.map((cb) => {
     const t = tenantOf(typeof cb.tenant === 'string' ? { slug: cb.tenant } : cb.tenant);
-    const cust = typeof cb.customer === 'object' && cb.customer ? cb.customer.name : cb.customer;
+    const cust = typeof cb.customer === 'object' && cb.customer ? cb.customer.name
+      : typeof cb.customer === 'number' ? `Customer #${cb.customer}` : cb.customer;
     return el('li', { class: 'callback' },
       el('span', { class: 'badge biz' }, t.name), ' ', el('span', { class: 'badge' }, words(cb.status ?? '')),
       el('p', {}, el('strong', {}, cust || 'Customer'), cb.phone ? ` · ${cb.phone}` : ''),
@@ -497,12 +516,43 @@ async function loadTenants(tenants) {
 
 function setQueues(queues) {
   state.queues = Array.isArray(queues) ? queues : [];
-  const sel = $('transfer-queue');
-  const idInput = $('transfer-queue-id');
-  fill(sel, state.queues.map((q) => el('option', { value: q.id },
-    `${q.name ?? `Queue ${q.id}`}${q.tenant ? ` (${tenantOf(q.tenant).name})` : ''}`)));
-  sel.hidden = !state.queues.length;
-  idInput.hidden = !!state.queues.length;
+}
+
+/* The transfer choices: the queues of the open conversation's business. */
+function renderTransfer(c) {
+  const slug = c?.tenant?.slug;
+  const mine = state.queues.filter((q) => (typeof q.tenant === 'object' ? q.tenant?.slug : q.tenant) === slug);
+  fill($('transfer-queue'), mine.map((q) => el('option', { value: q.id }, q.name ?? `Queue ${q.id}`)));
+  $('transfer-queue').hidden = !mine.length;
+  $('transfer-queue-id').hidden = !!mine.length;
+}
+
+/* Wrap-up phase: the customer is back with the AI (or in another queue); the form with
+ * the AI's draft stays until the agent saves it. */
+function showWrapup(c) {
+  const live = c.phase !== 'wrapup';
+  $('composer').hidden = !live;
+  $('btn-transfer').hidden = !live;
+  $('btn-handback').hidden = !live;
+  $('btn-wrapup').hidden = !live;
+  if (!live) $('transfer-form').hidden = true;
+  $('wrapup-form').hidden = live;
+  if (!live) {
+    if (!c.wrapup) c.wrapup = { summary: c.packet.summary ?? '', edited: false };
+    if ($('wrapup-summary').value !== c.wrapup.summary) $('wrapup-summary').value = c.wrapup.summary;
+  }
+}
+
+/* Ends the agent's hold (release, handback or transfer): the server answers with the
+ * wrap-up draft; the conversation stays listed until the wrap-up is saved. */
+function endChat(c, msg, note) {
+  if (typingConv === c.id) stopTyping();
+  if (!socket.send(msg)) { toast('Not connected.', 'error'); return; }
+  c.phase = 'wrapup';
+  if (note) toast(note);
+  renderConvList();
+  showWrapup(c);
+  $('wrapup-summary').focus();
 }
 
 const handlers = {
@@ -542,9 +592,15 @@ const handlers = {
   assigned(m) {
     for (const [id, o] of state.offers) if (String(o.conversation) === convId(m)) state.offers.delete(id);
     renderOffers();
+    const known = state.convs.has(convId(m));
     const c = upsert(m);
+    c.phase = 'live';
     if (!state.selected || state.selectNext === c.raw || String(state.selectNext) === c.id) select(c.id);
-    else { c.unread++; renderConvList(); }
+    else {
+      if (!known) c.unread++;
+      renderConvList();
+      if (state.selected === c.id) renderConv();
+    }
     state.selectNext = null;
   },
   message(m) {
@@ -594,13 +650,17 @@ const handlers = {
   wrapup_draft(m) {
     const c = state.convs.get(convId(m));
     if (!c) return;
-    const edited = c.wrapup && c.wrapup.edited;
+    const edited = c.wrapup?.edited;
     c.wrapup = { summary: edited ? c.wrapup.summary : m.summary, edited };
-    if (state.selected === c.id) {
-      $('wrapup-form').hidden = false;
-      $('btn-wrapup').setAttribute('aria-expanded', 'true');
-      if (!edited) $('wrapup-summary').value = m.summary;
-    }
+    c.phase = 'wrapup';
+    if (state.selected === c.id) showWrapup(c);
+    renderConvList();
+  },
+  wrapped_up(m) {
+    const c = state.convs.get(convId(m));
+    if (!c) return;
+    toast(`Wrapped up ${customerName(c.packet)}.`);
+    release(c);
   },
   callbacks(m) {
     state.callbacks = m.items ?? [];
@@ -619,8 +679,15 @@ const handlers = {
       state.pending.get(m.ref).failed = true;
       renderMessages();
     }
-    for (const o of state.offers.values()) if (o.accepted) o.accepted = false;
-    renderOffers();
+    const offer = m.ref !== undefined ? state.offers.get(String(m.ref)) : null;
+    if (offer) {
+      if (['expired', 'not_found', 'conflict'].includes(m.code)) state.offers.delete(String(m.ref));
+      else offer.accepted = false;
+      const b = $('offers').querySelector(`[data-offer="${CSS.escape(String(m.ref))}"] .accept`);
+      if (b) { b.disabled = false; b.textContent = 'Accept'; }
+      renderOffers();
+      renderConv();
+    }
     toast(m.message ?? m.code ?? 'The server refused that.', 'error');
   },
 };
@@ -694,6 +761,16 @@ function wire() {
     $('reply').value = '';
     $('reply').focus();
   });
+  $('reply').addEventListener('input', () => {
+    const c = state.convs.get(state.selected);
+    if (!c || c.phase !== 'live') return;
+    if (typingConv !== c.id) {
+      stopTyping();
+      if (socket?.send({ type: 'typing', conversation: c.raw, on: true })) typingConv = c.id;
+    }
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(stopTyping, 4000);
+  });
   $('reply').addEventListener('keydown', (ev) => {
     if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
       ev.preventDefault();
@@ -713,10 +790,7 @@ function wire() {
   $('btn-transfer').addEventListener('click', () => toggle($('btn-transfer'), $('transfer-form')));
   $('btn-wrapup').addEventListener('click', () => {
     const c = state.convs.get(state.selected);
-    if (!c) return;
-    if (!c.wrapup) c.wrapup = { summary: c.packet.summary ?? '', edited: false };
-    $('wrapup-summary').value = c.wrapup.summary;
-    toggle($('btn-wrapup'), $('wrapup-form'));
+    if (c) endChat(c, { type: 'release', conversation: c.raw });
   });
   for (const b of document.querySelectorAll('[data-cancel]')) {
     b.addEventListener('click', () => {
@@ -732,18 +806,13 @@ function wire() {
   $('transfer-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
     const c = state.convs.get(state.selected);
-    const q = Number(state.queues.length ? $('transfer-queue').value : $('transfer-queue-id').value);
+    const q = Number($('transfer-queue').hidden ? $('transfer-queue-id').value : $('transfer-queue').value);
     if (!c || !Number.isInteger(q) || q <= 0) { toast('Choose a queue.', 'error'); return; }
-    if (!socket.send({ type: 'transfer', conversation: c.raw, queue: q })) { toast('Not connected.', 'error'); return; }
-    toast(`Transferred ${customerName(c.packet)}.`);
-    release(c);
+    endChat(c, { type: 'transfer', conversation: c.raw, queue: q }, `Transferred ${customerName(c.packet)}.`);
   });
   $('btn-handback').addEventListener('click', () => {
     const c = state.convs.get(state.selected);
-    if (!c) return;
-    if (!socket.send({ type: 'handback', conversation: c.raw })) { toast('Not connected.', 'error'); return; }
-    toast(`${customerName(c.packet)} is back with the AI.`);
-    release(c);
+    if (c) endChat(c, { type: 'handback', conversation: c.raw }, `${customerName(c.packet)} is back with the AI.`);
   });
   $('wrapup-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
@@ -753,10 +822,7 @@ function wire() {
     const disposition = $('wrapup-disposition').value;
     if (!summary || !disposition) return;
     if (!socket.send({ type: 'wrapup', conversation: c.raw, summary, disposition })) { toast('Not connected.', 'error'); return; }
-    $('wrapup-form').hidden = true;
     $('wrapup-disposition').value = '';
-    toast(`Wrapped up ${customerName(c.packet)}.`);
-    release(c);
   });
   $('book-form').addEventListener('submit', book);
   $('book-form').addEventListener('input', (ev) => {
