@@ -131,8 +131,8 @@ int store_conversation_update(struct store_conn *c, int64_t tenant_id, int64_t c
 		return -TN_EINVAL_FIELD;
 	int err;
 	/* A human owner must be a member of this tenant. */
-	if (owner_kind && owner_user_id && (err = store__member_exists(c, tenant_id, owner_user_id)))
-		return err == -TN_ENOTFOUND ? -TN_EINVAL_FIELD : err;
+	if (owner_kind && owner_user_id && (err = store__check_member(c, tenant_id, owner_user_id)))
+		return err;
 	const char *status_name = status >= 0 ? store_conv_status_name(status) : NULL;
 	return store__changef(c,
 		"UPDATE conversations SET status = COALESCE(?, status),"

@@ -102,6 +102,9 @@ int store__changed(struct store_conn *c, int err);
 int store__tenant_exists(struct store_conn *c, int64_t tenant_id);
 /* user_id is a member of tenant_id. */
 int store__member_exists(struct store_conn *c, int64_t tenant_id, int64_t user_id);
+/* A user named in a record (an owner, an assignee) must be a member of the tenant: 0, or
+ * -TN_EINVAL_FIELD when not, or a store error. */
+int store__check_member(struct store_conn *c, int64_t tenant_id, int64_t user_id);
 /* The store__exists statements of rows that other rows point at. */
 #define STORE__SQL_CUSTOMER_EXISTS "SELECT 1 FROM customers WHERE tenant_id = ? AND id = ?"
 #define STORE__SQL_CONVERSATION_EXISTS \

@@ -139,6 +139,12 @@ int store__member_exists(struct store_conn *c, int64_t tenant_id, int64_t user_i
 	                     tenant_id, user_id);
 }
 
+int store__check_member(struct store_conn *c, int64_t tenant_id, int64_t user_id)
+{
+	int err = store__member_exists(c, tenant_id, user_id);
+	return err == -TN_ENOTFOUND ? -TN_EINVAL_FIELD : err;
+}
+
 /* Sets obj[key] to the rows of sql bound with (tenant_id, id): objects, or column 0's
  * values when column. */
 static int add_list(struct store_conn *c, json_t *obj, const char *key, bool column,

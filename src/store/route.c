@@ -64,8 +64,8 @@ int store_queue_entry_update(struct store_conn *c, int64_t tenant_id, int64_t en
 		return -TN_ESTORE;
 	if (cur == STORE_ENTRY_ABANDONED || cur == STORE_ENTRY_DONE)
 		return -TN_ECONFLICT;
-	if (assigned_user_id && (err = store__member_exists(c, tenant_id, assigned_user_id)))
-		return err == -TN_ENOTFOUND ? -TN_EINVAL_FIELD : err;
+	if (assigned_user_id && (err = store__check_member(c, tenant_id, assigned_user_id)))
+		return err;
 	bool ends = status == STORE_ENTRY_ABANDONED || status == STORE_ENTRY_DONE;
 	return store__execf(c,
 		"UPDATE queue_entries SET status = ?,"
@@ -118,8 +118,8 @@ int store_callback_update(struct store_conn *c, int64_t tenant_id, int64_t callb
 	    (notes && strlen(notes) > 4000))
 		return -TN_EINVAL_FIELD;
 	int err;
-	if (assigned_user_id && (err = store__member_exists(c, tenant_id, assigned_user_id)))
-		return err == -TN_ENOTFOUND ? -TN_EINVAL_FIELD : err;
+	if (assigned_user_id && (err = store__check_member(c, tenant_id, assigned_user_id)))
+		return err;
 	bool ends = status == STORE_CALLBACK_DONE || status == STORE_CALLBACK_CANCELLED ||
 	            status == STORE_CALLBACK_FAILED;
 	return store__changef(c,
