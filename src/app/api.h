@@ -208,6 +208,10 @@ int api_authenticate(struct app *app, struct http_request *req, bool need_tenant
 int api_require(struct app *app, struct http_request *req, enum auth_perm perm,
 		struct auth_principal *p);
 
+/* Finds name=value in a Cookie header (may be NULL) and copies the value into out (n
+ * bytes). False when the cookie is absent, empty or does not fit. */
+bool api_cookie_get(const char *header, const char *name, char *out, size_t n);
+
 /* Parses the request body as a JSON object; on failure responds 400 invalid_json and
  * returns NULL. New reference. */
 json_t *api_body_json(struct http_request *req);

@@ -194,8 +194,7 @@ int api_op_prework(struct api_op *op, int (*work)(struct api_op *op))
 
 /* ---- authentication ------------------------------------------------------------- */
 
-/* Finds name=value in a Cookie header; copies the value into out. */
-static bool cookie_get(const char *header, const char *name, char *out, size_t n)
+bool api_cookie_get(const char *header, const char *name, char *out, size_t n)
 {
 	size_t nl = strlen(name);
 	const char *p = header;
@@ -289,7 +288,7 @@ int api_authenticate(struct app *app, struct http_request *req, bool need_tenant
 		}
 	} else {
 		const char *cookie = http_header(req, "Cookie");
-		if (!cookie || !cookie_get(cookie, COOKIE_NAME, token, sizeof token)) {
+		if (!cookie || !api_cookie_get(cookie, COOKIE_NAME, token, sizeof token)) {
 			http_respond_error(req, 401, "unauthorized", "not signed in");
 			return -TN_EAUTH;
 		}
@@ -533,7 +532,7 @@ static int h_logout(struct http_request *req, void *arg)
 	if (!op)
 		return 0;
 	char token[AUTH_TOKEN_SIZE];
-	if (cookie_get(http_header(req, "Cookie"), COOKIE_NAME, token, sizeof token))
+	if (api_cookie_get(http_header(req, "Cookie"), COOKIE_NAME, token, sizeof token))
 		auth_token_hash(token, op->s1);
 	return api_op_submit(op);
 }
