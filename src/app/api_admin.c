@@ -8,6 +8,7 @@
  * DELETE path/{id}. Adding a collection is one table entry plus its own functions: the
  * store reads, a body parser per write and the write jobs. */
 #include "app/api.h"
+#include "app/live.h"
 #include "app/app.h"
 #include "base/err.h"
 #include "http/http.h"
@@ -84,7 +85,9 @@ static int write_start(struct app *app, struct http_request *req,
 			return 0;
 		}
 	}
-	return w->submit ? w->submit(op) : api_op_submit(op);
+	int rc = w->submit ? w->submit(op) : api_op_submit(op);
+	live_facts_changed(app, p->tenant_id); /* turns reload the tenant's facts */
+	return rc;
 }
 
 /* The first key of object in that is not in known (NULL-terminated), or NULL. */

@@ -36,6 +36,9 @@ struct app {
 	void *auth;                 /* the auth context (sessions, rate limits) */
 	struct nlu_model *nlu;      /* the trained language model */
 	void *ext[8];               /* spare slots for modules not yet named here */
+	struct live *live;          /* the live conversation service (live.h) */
+	struct live_facts_cache *facts;  /* tenant facts cached for turns (live.h) */
+	void *ws_chat;              /* the /ws/chat endpoint's state (ws_chat.c) */
 };
 
 /* Runs the server until SIGINT/SIGTERM: builds the loop, calls app_modules_open, creates

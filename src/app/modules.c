@@ -1,8 +1,10 @@
 /* modules.c: opening and closing the modules held in struct app (store, models). */
 #include "app/app.h"
 #include "app/api.h"
+#include "app/live.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "nlu/nlu.h"
 #include "store/store.h"
 
 int app_modules_open(struct app *app)
@@ -21,6 +23,15 @@ int app_modules_open(struct app *app)
 		return rc;
 	}
 	log_info("database %s open (schema version %d)", path, store_schema_version());
+	char err[256];
+	if ((rc = nlu_model_builtin(&app->nlu, err, sizeof err))) {
+		log_error("cannot train the language model: %s", err);
+		return rc;
+	}
+	if ((rc = live_open(app))) {
+		log_error("cannot start the live conversation service: %s", tn_strerror(rc));
+		return rc;
+	}
 	return 0;
 }
 
@@ -34,5 +45,9 @@ void app_on_shutdown(struct app *app)
 		store_close(app->store);
 		app->store = NULL;
 	}
+	ws_chat_free(app);
+	live_close(app);
+	nlu_model_free(app->nlu);
+	app->nlu = NULL;
 	log_info("modules closed");
 }

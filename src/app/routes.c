@@ -1,6 +1,7 @@
 /* routes.c: where every module's HTTP and WebSocket routes are registered. */
 #include "app/api.h"
 #include "app/app.h"
+#include "app/live.h"
 
 int app_register_routes(struct app *app)
 {
@@ -12,6 +13,9 @@ int app_register_routes(struct app *app)
 	if ((rc = api_auth_register(app)))
 		return rc;
 	if ((rc = api_admin_register(app)))
+		return rc;
+	if ((rc = api_conv_register(app)) || (rc = api_appt_register(app)) ||
+	    (rc = ws_chat_register(app)))
 		return rc;
 	return rc;
 }

@@ -1,0 +1,211 @@
+/* live.h: the live conversation service of 'tandem serve': per-tenant facts cached on
+ * the loop thread, per-conversation live state (owner, subscribers, serialised turns),
+ * asynchronous AI turns (prepared on the loop, persisted by the store's writer, answered
+ * after the commit) and the fan-out of every stored message. Everything here runs on the
+ * loop thread (docs/internals/live.md). */
+#ifndef TANDEM_APP_LIVE_H
+#define TANDEM_APP_LIVE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct app;
+struct dialog_tenant;
+struct live;
+
+/* ---- the tenant facts cache (facts.c) ------------------------------------------- */
+
+/* One tenant's loaded facts, shared by the turns that use them. Reference counted: a
+ * turn in flight keeps its snapshot alive even after an admin write replaced it. */
+struct live_facts {
+	int refs;
+	int64_t tenant_id;
+	uint64_t gen;                /* the cache generation it was loaded at */
+	bool bookings_stale;         /* an appointment changed: reload bookings before use */
+	int64_t next_job_seq;        /* a new booking's job number is J-<1000 + this> */
+	struct dialog_tenant *t;     /* owned */
+};
+
+/* The cached facts of tenant_id, loaded (or reloaded, when an admin write or a booking
+ * made them stale) through the app's reader at now. *out is a new reference: release it
+ * with live_facts_unref. 0, -TN_ENOTFOUND, or a store/tz error. Loop thread only. */
+int live_facts_get(struct app *app, int64_t tenant_id, int64_t now, struct live_facts **out);
+/* Takes/drops a reference; the last drop frees the facts. NULL is ignored. */
+struct live_facts *live_facts_ref(struct live_facts *f);
+void live_facts_unref(struct live_facts *f);
+
+/* Says that tenant_id's settings, technicians or knowledge base are being changed by a
+ * write just queued on the store: the cached facts are dropped now and again once that
+ * write has committed (a barrier job queued behind it), so no turn keeps facts read
+ * before the commit. Call it right after queuing the write. Loop thread only. */
+void live_facts_changed(struct app *app, int64_t tenant_id);
+
+/* Says that tenant_id's appointments changed (booked, moved, cancelled, status): the
+ * next turn reloads the bookings (one query), not the rest of the facts. */
+void live_facts_bookings_changed(struct app *app, int64_t tenant_id);
+
+/* The job number counter of tenant_id (loaded once from the store, then kept on the
+ * loop thread so parallel bookings never pick the same number): returns the next number
+ * (J-<n>), and with consume moves past it. 0 when it cannot be loaded. */
+int64_t live_facts_job_number(struct app *app, int64_t tenant_id, bool consume);
+
+/* Frees the cache (app_on_shutdown). */
+void live_facts_free_all(struct app *app);
+
+/* ---- the live service (live.c) --------------------------------------------------- */
+
+/* Creates the service in app->live. 0 or -ENOMEM. */
+int live_open(struct app *app);
+/* Frees it: pending turns get their callbacks with -ECANCELED (none are left once the
+ * store has been closed). */
+void live_close(struct app *app);
+
+/* A subscriber's callback: one protocol event of conversation conv_id, as JSON (ev,
+ * borrowed) and as its compact text (borrowed, len bytes), e.g. {"type":"message",
+ * "seq":3,"from":"ai","text":...}, {"type":"typing",...}, {"type":"handoff",...},
+ * {"type":"callback",...} (the /ws/chat protocol of docs/api.md). */
+typedef void live_event_fn(void *ctx, int64_t conv_id, const json_t *ev, const char *text,
+			   size_t len);
+
+struct live_sub;
+
+/* Subscribes fn(ctx, ...) to every event of tenant_id's conversation conv_id from now
+ * on. *out (owned: live_unsubscribe) identifies the subscription. 0, -TN_ENOTFOUND (no
+ * such conversation of that tenant) or -ENOMEM. */
+int live_subscribe(struct app *app, int64_t tenant_id, int64_t conv_id, live_event_fn *fn,
+		   void *ctx, struct live_sub **out);
+/* Ends a subscription (no callback after this returns). NULL is ignored. */
+void live_unsubscribe(struct live_sub *sub);
+
+/* What a customer turn produced. Borrowed during the callback. */
+struct live_turn_result {
+	int64_t seq;             /* the customer message's seq */
+	bool duplicate;          /* the client id was seen before: nothing new was stored */
+	const json_t *answer;    /* the REST answer {message, reply, intent, confidence,
+	                            signals, escalation, outcome, appointment?, handoff?};
+	                            reply is null when a person owns the conversation */
+};
+
+/* Called once per customer message, after its write committed (rc 0) or failed. */
+typedef void live_turn_fn(int rc, const struct live_turn_result *r, void *ctx);
+
+struct live_turn;
+
+/* A customer message for tenant_id's conversation conv_id: text (UTF-8, copied),
+ * client_id (idempotency key up to 64 bytes, or NULL), channel ("chat", ...). Turns of
+ * one conversation run one after the other. When the AI owns the conversation it
+ * answers (dialog_turn with the cached facts; messages, state and effects written in
+ * one asynchronous job); when a person owns it, only the message is stored. Every
+ * stored message is sent to the subscribers, then cb(rc, result, ctx) runs. A client id
+ * seen before answers the first answer and stores nothing. *handle (may be NULL) lets
+ * the caller cancel the callback (live_turn_cancel) if ctx goes away first. 0 when
+ * queued (cb will run unless cancelled), -TN_ENOTFOUND, -EINVAL or -ENOMEM (cb never
+ * runs). */
+int live_customer_message(struct app *app, int64_t tenant_id, int64_t conv_id,
+			  const char *text, const char *client_id, const char *channel,
+			  live_turn_fn *cb, void *ctx, struct live_turn **handle);
+/* The callback of a queued turn will not run (the turn itself still completes). */
+void live_turn_cancel(struct live_turn *t);
+
+/* Ownership (for the agent console). owner_user_id 0 gives the conversation back to the
+ * AI; otherwise the named person owns it (name borrowed, copied) and the AI stops
+ * replying. Written to the store asynchronously; subscribers get {"type":"handoff",
+ * "state":"assigned","agent":NAME} or {"type":"handoff","state":"ai"} once durable.
+ * 0 or an error. */
+int live_set_owner(struct app *app, int64_t tenant_id, int64_t conv_id,
+		   int64_t owner_user_id, const char *name);
+/* The current owner: *user_id 0 for the AI; *name borrowed (NULL for the AI). 0 or
+ * -TN_ENOTFOUND. */
+int live_owner(struct app *app, int64_t tenant_id, int64_t conv_id, int64_t *user_id,
+	       const char **name);
+
+/* Stores a message from person user_id (name shown to the customer) in the conversation
+ * with client_id idempotency, then fans it out and calls cb like live_customer_message
+ * (answer: {"message":{...}}). */
+int live_post_agent_message(struct app *app, int64_t tenant_id, int64_t conv_id,
+			    int64_t user_id, const char *name, const char *text,
+			    const char *client_id, live_turn_fn *cb, void *ctx,
+			    struct live_turn **handle);
+
+/* Sends a typing indicator {"type":"typing","from":from,"on":on} to the subscribers
+ * (nothing is stored). */
+void live_typing(struct app *app, int64_t tenant_id, int64_t conv_id, const char *from,
+		 bool on);
+
+/* Sends any protocol event ev (borrowed JSON object, e.g. {"type":"handoff","state":
+ * "queued","position":2,"wait_seconds":90}) to the conversation's subscribers. Nothing is
+ * stored. */
+void live_notify(struct app *app, int64_t tenant_id, int64_t conv_id, const json_t *ev);
+
+/* People who can take a handoff now, per tenant (the ACD sets this hook; without one
+ * the AI sees nobody online and queues callbacks). */
+typedef int live_agents_fn(void *ctx, int64_t tenant_id);
+void live_set_agents_hook(struct app *app, live_agents_fn *fn, void *ctx);
+
+/* Called after a turn's handoff was stored (packet borrowed), so the ACD can queue the
+ * conversation. */
+typedef void live_handoff_fn(void *ctx, int64_t tenant_id, int64_t conv_id, int priority,
+			     const json_t *packet);
+void live_set_handoff_hook(struct app *app, live_handoff_fn *fn, void *ctx);
+
+/* A stored message row (store_message_list) as a protocol message event (new
+ * reference): {"type":"message","seq","from","name"?,"text","at","client_id"?}. */
+json_t *live_message_event(const json_t *row);
+
+/* Reads the conversation's messages with seq > after_seq (at most limit) as protocol
+ * message events. New array in *out. 0 or a store error. */
+int live_replay(struct app *app, int64_t tenant_id, int64_t conv_id, int64_t after_seq,
+		int limit, json_t **out);
+
+/* ---- one turn in two halves (turn_exec.c) ----------------------------------------- */
+
+struct dialog_write;
+struct nlu_model;
+struct store_conn;
+struct dialog_out;
+
+/* The loop-thread half of a customer turn of conversation conv_id of t's tenant: reads
+ * the conversation's state and customer through rd, runs dialog_turn with model m and
+ * the facts t at now (agents_online people free; next_job_seq the job number a booking
+ * gets, 0 to count the tenant's appointments), and prepares the durable half. text and
+ * client_id (may be NULL) are copied. t must stay unchanged until the write is freed (the
+ * job reads its business calendar). *out (initialised by the caller) gets the turn and
+ * must outlive *w. 0 with *w owned (dialog_write_free), or a store/dialog error. */
+int dialog_write_prepare(struct store_conn *rd, const struct nlu_model *m,
+			 const struct dialog_tenant *t, int64_t conv_id, const char *text,
+			 const char *client_id, int64_t now, int agents_online,
+			 int64_t next_job_seq, struct dialog_out *out, struct dialog_write **w);
+/* The durable half, a store job (arg: the struct dialog_write): stores the customer
+ * message (NLU result, client id), the AI reply, the actions' effects, the turn summary
+ * and the new state. When the client id was stored before it writes nothing and marks
+ * the write a duplicate. 0 or an error (then nothing was kept). Writer thread only. */
+int dialog_write_job(struct store_conn *c, void *arg);
+/* After the job failed with rc: when the turn had actions (a window was taken
+ * meanwhile...), turns the write into an apology that keeps the earlier state and
+ * returns true: queue the job again. false: the failure stands. */
+bool dialog_write_fallback(struct dialog_write *w, int rc);
+/* After the job: {"appointment"?, "handoff"?, "callback"?, "outbox":[...], "error"?}
+ * (borrowed, or taken), the turn summary {intent, confidence, escalation:{escalate,
+ * priority, reasons}, outcome, appointment?, callback?, handoff: bool} (borrowed; NULL
+ * for a duplicate), the NLU result (borrowed) and the stored seqs. */
+const json_t *dialog_write_effects(const struct dialog_write *w);
+json_t *dialog_write_take_effects(struct dialog_write *w);
+const json_t *dialog_write_turn(const struct dialog_write *w);
+const json_t *dialog_write_nlu(const struct dialog_write *w);
+void dialog_write_seqs(const struct dialog_write *w, int64_t *seq, int64_t *reply_seq,
+		       bool *duplicate);
+void dialog_write_free(struct dialog_write *w);
+
+/* ---- routes ------------------------------------------------------------------------ */
+
+/* POST/GET /api/v1/conversations... (api_conv.c). */
+int api_conv_register(struct app *app);
+/* /api/v1/appointments and /api/v1/technicians/{id}/calendar.ics (api_appt.c). */
+int api_appt_register(struct app *app);
+/* /ws/chat (ws_chat.c). */
+int ws_chat_register(struct app *app);
+void ws_chat_free(struct app *app);
+
+#endif
