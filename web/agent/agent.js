@@ -127,7 +127,7 @@ function renderOffers() {
     let card = box.querySelector(`[data-offer="${CSS.escape(id)}"]`);
     if (!card) {
       const t = tenantOf(o.tenant);
-      const accept = el('button', { class: 'big accept', type: 'button', onclick: () => acceptOffer(id) }, 'Accept');
+      const accept = el('button', { class: 'big accept', type: 'button', 'aria-keyshortcuts': 'Alt+A', title: 'Accept (Alt+A)', onclick: () => acceptOffer(id) }, 'Accept');
       card = el('article', { class: `offer panel ${o.priority === 'P1' ? 'urgent' : ''}`, dataset: { offer: id },
         'aria-label': `Offer from ${t.name}, ${o.priority ?? ''}, ${customerName(o.packet)}` },
         el('header', { class: 'offer-head' },
@@ -823,6 +823,15 @@ function wire() {
     if (!summary || !disposition) return;
     if (!socket.send({ type: 'wrapup', conversation: c.raw, summary, disposition })) { toast('Not connected.', 'error'); return; }
     $('wrapup-disposition').value = '';
+  });
+  // Alt+A accepts the most urgent offer, then the oldest
+  document.addEventListener('keydown', (ev) => {
+    if (!ev.altKey || ev.ctrlKey || ev.metaKey || ev.key.toLowerCase() !== 'a') return;
+    const open = [...state.offers.entries()].filter(([, o]) => !o.accepted)
+      .sort(([, x], [, y]) => String(x.priority).localeCompare(String(y.priority)) || Date.parse(x.expires_at) - Date.parse(y.expires_at));
+    if (!open.length) return;
+    ev.preventDefault();
+    acceptOffer(open[0][0]);
   });
   $('book-form').addEventListener('submit', book);
   $('book-form').addEventListener('input', (ev) => {
