@@ -380,6 +380,10 @@ static int patch_run(struct store_conn *c, struct appt_op *op)
 		if (rc)
 			return rc;
 	}
+	if (op->has_status && op->to == from && from == SCHEDULE_JOB_CANCELLED) {
+		snprintf(op->msg, sizeof op->msg, "the appointment is already cancelled");
+		return -TN_ECONFLICT;
+	}
 	if (op->has_status && op->to != from) {
 		if (!schedule_job_transition_ok(from, op->to)) {
 			snprintf(op->msg, sizeof op->msg, "an appointment cannot go from %s to %s",
