@@ -389,7 +389,10 @@ function renderAssist() {
     meter('Sentiment', typeof sentiment === 'string' ? NaN : sentiment),
     typeof sentiment === 'string' ? el('p', { class: 'small' }, `Sentiment: ${sentiment}`) : null,
     meter('Frustration', a.frustration ?? p.frustration),
-    meter('Urgency', a.urgency ?? p.urgency, 3));
+    meter('Urgency', a.urgency ?? p.urgency, 3),
+    a.trend || a.human_request ? el('p', { class: 'small mood-note' },
+      a.trend ? `Mood ${a.trend}` : '', a.trend && a.human_request ? ' · ' : '',
+      a.human_request ? el('strong', {}, 'asked for a person') : '') : null);
   const sugg = a.suggestions ?? [];
   fill($('suggestions'), sugg.length ? sugg.map((s) => el('li', {},
     el('button', { type: 'button', class: 'suggestion', title: 'Insert into the reply (not sent)',
@@ -421,7 +424,7 @@ function renderBooking(c) {
   const fallback = { name: cust.name, phone: cust.phones?.[0], email: cust.emails?.[0], address: cust.address };
   for (const f of FORM_FIELDS) {
     const input = $(`bk-${f}`);
-    if (!c.edited.has(f)) input.value = form[f] ?? fallback[f] ?? '';
+    if (!c.edited.has(f)) input.value = form[f] || fallback[f] || '';
     input.classList.toggle('ai-filled', !c.edited.has(f) && !!input.value);
   }
   // services: the tenant's list; the AI's choice selected unless the agent picked one
