@@ -99,7 +99,8 @@ struct live_turn;
  * answers (dialog_turn with the cached facts; messages, state and effects written in
  * one asynchronous job); when a person owns it, only the message is stored. Every
  * stored message is sent to the subscribers, then cb(rc, result, ctx) runs. A client id
- * seen before answers the first answer and stores nothing. *handle (may be NULL) lets
+ * seen before answers the first answer and stores nothing; that answer, or an early
+ * failure, may call cb before this function returns. *handle (may be NULL) lets
  * the caller cancel the callback (live_turn_cancel) if ctx goes away first. 0 when
  * queued (cb will run unless cancelled), -TN_ENOTFOUND, -EINVAL or -ENOMEM (cb never
  * runs). */

@@ -312,8 +312,10 @@ static void on_customer_message(struct chat_session *s, const json_t *m)
 		send_error(s, "too_long", "text must be at most 2000 bytes", ref);
 		return;
 	}
-	if (!rate_ok(s))
-		return send_error(s, "rate_limited", "too many messages; wait a moment", ref);
+	if (!rate_ok(s)) {
+		send_error(s, "rate_limited", "too many messages; wait a moment", ref);
+		return;
+	}
 	struct pending *p = calloc(1, sizeof *p);
 	if (!p) {
 		send_error(s, "internal", "out of memory", ref);
@@ -321,16 +323,17 @@ static void on_customer_message(struct chat_session *s, const json_t *m)
 	}
 	p->s = s;
 	snprintf(p->client_id, sizeof p->client_id, "%s", ref);
-	int rc = live_customer_message(s->app, s->tenant_id, s->conv_id, json_string_value(text),
-				       ref, "chat", on_turn, p, &p->turn);
-	if (rc) {
-		free(p);
-		return send_error(s, "internal", "the message was not stored; send it again", ref);
-	}
+	/* linked first: a repeated client id is answered before the call returns */
 	p->next = s->pend;
 	if (s->pend)
 		s->pend->prev = p;
 	s->pend = p;
+	int rc = live_customer_message(s->app, s->tenant_id, s->conv_id, json_string_value(text),
+				       p->client_id, "chat", on_turn, p, &p->turn);
+	if (rc) {
+		pending_remove(p);
+		send_error(s, "internal", "the message was not stored; send it again", ref);
+	}
 }
 
 static void on_message(struct ws_conn *ws, bool is_text, const void *data, size_t len, void *ctx)
