@@ -1,6 +1,7 @@
 /* modules.c: opening and closing the modules held in struct app (store, models). */
 #include "app/app.h"
 #include "app/api.h"
+#include "app/acd.h"
 #include "app/live.h"
 #include "base/err.h"
 #include "base/log.h"
@@ -32,6 +33,10 @@ int app_modules_open(struct app *app)
 		log_error("cannot start the live conversation service: %s", tn_strerror(rc));
 		return rc;
 	}
+	if ((rc = acd_open(app))) {
+		log_error("cannot start the router: %s", tn_strerror(rc));
+		return rc;
+	}
 	return 0;
 }
 
@@ -41,6 +46,7 @@ void app_on_shutdown(struct app *app)
 	 * The store's async handle is closed with uv_close; app_run runs the loop once more
 	 * after this so libuv can release it. */
 	api_auth_free(app);
+	acd_close(app);
 	if (app->store) {
 		store_close(app->store);
 		app->store = NULL;

@@ -1,4 +1,5 @@
 /* routes.c: where every module's HTTP and WebSocket routes are registered. */
+#include "app/acd.h"
 #include "app/api.h"
 #include "app/app.h"
 #include "app/live.h"
@@ -16,6 +17,8 @@ int app_register_routes(struct app *app)
 		return rc;
 	if ((rc = api_conv_register(app)) || (rc = api_appt_register(app)) ||
 	    (rc = ws_chat_register(app)))
+		return rc;
+	if ((rc = ws_agent_register(app)))
 		return rc;
 	return rc;
 }

@@ -1,0 +1,90 @@
+/* acd_internal.h: what acd.c (the router glue) and acd_desk.c (the agent's assist
+ * panel, bookings from it, supervisor stats) share. Private to the app module. */
+#ifndef TANDEM_APP_ACD_INTERNAL_H
+#define TANDEM_APP_ACD_INTERNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "app/acd.h"
+#include "assist/assist.h"
+
+struct tz;
+
+#define ACD_QUEUES_MAX 16          /* queues of one tenant the ACD routes to */
+#define ACD_CHAT_CAPACITY 3        /* chats one agent holds at once */
+#define ACD_OFFER_MS_DEFAULT 20000 /* an offer's accept timeout */
+#define ACD_HANDLE_MS 300000       /* initial average handle time for estimates */
+#define ACD_CALLBACK_MIN_S 900     /* a callback is never promised sooner than this */
+
+struct acd_tenant {
+	int64_t id;
+	char slug[64];
+	char name[208];
+	int64_t queues[ACD_QUEUES_MAX];   /* queues[0] is where handoffs go */
+	size_t n_queues;
+	int64_t sla_ms[ROUTE_PRIORITY_COUNT];
+	json_t *escalations;              /* {reason: count} since start-up (owned) */
+};
+
+struct acd_agent {
+	int64_t id;
+	char name[128];
+	struct acd_session *sessions;
+	struct acd_agent *next;
+};
+
+enum conv_state { CONV_PENDING, CONV_QUEUED, CONV_ASSIGNED, CONV_RELEASED };
+
+/* A conversation the ACD handles: waiting for a person, or owned by one. */
+struct acd_conv {
+	int64_t conv_id, tenant_id, entry_id, queue_id, agent_id;
+	enum conv_state state;
+	enum route_priority prio;
+	json_t *packet;                   /* the handoff packet (owned) */
+	struct live_sub *sub;             /* events while an agent owns it */
+	struct acd_conv *next;
+};
+
+struct acd {
+	struct app *app;
+	struct route *r;
+	uv_timer_t timer, stats_timer;
+	int open_handles;
+	struct acd_tenant *tenants;
+	size_t n_tenants;
+	struct acd_agent *agents;
+	struct acd_conv *convs;
+	int64_t offer_ms;
+	bool closing;                     /* acd_close ran: late store callbacks only free */
+};
+
+/* Fills msg (msg_len bytes) with a reason and returns rc from a request handler. */
+#define FAIL(rc_, ...) do { snprintf(msg, msg_len, __VA_ARGS__); return (rc_); } while (0)
+
+/* The clock, in Unix milliseconds. */
+int64_t acd__now_ms(void);
+/* The agent with this user id, or NULL. */
+struct acd_agent *acd__agent_find(struct acd *a, int64_t id);
+/* Sends msg (borrowed) to every session of g (NULL g or msg: nothing). */
+void acd__agent_send(struct acd_agent *g, const json_t *msg);
+/* unix_s as ISO 8601 in zone (NULL: UTC) into out. */
+void acd__iso(const struct tz *zone, int64_t unix_s, char *out, size_t n);
+/* {"slug","name"} of a tenant (new reference). */
+json_t *acd__tenant_json(struct acd *a, int64_t tenant_id);
+/* The conversation conv_id owned by the session's agent, or NULL with msg set. */
+struct acd_conv *acd__owned(struct acd *a, struct acd_session *s, int64_t conv_id, char *msg,
+			    size_t msg_len);
+/* "user:<id>" into out. */
+void acd__actor_of(int64_t user_id, char *out, size_t n);
+
+/* acd_desk.c: a protocol "from" to an assist speaker. 0 or -EINVAL. */
+int acd__speaker_of(const char *from, enum assist_speaker *out);
+/* Sends the owner of c the assist panel for the conversation so far. */
+void acd__send_assist(struct acd *a, struct acd_conv *c);
+/* The stats timer: sends "stats" to subscribed supervisors, once a second. */
+void acd__on_stats(uv_timer_t *timer);
+
+#endif
