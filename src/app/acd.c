@@ -401,6 +401,7 @@ static void on_assigned(struct acd *a, const struct route_action *act)
 	if (!c->sub && live_subscribe(a->app, c->tenant_id, c->conv_id, on_conv_event, a, &c->sub))
 		log_error("acd: cannot follow conversation %lld", (long long)c->conv_id);
 	send_assigned(a, c, NULL);
+	acd__send_assist(a, c);  /* the panel from what the customer said to the AI */
 }
 
 /* ---------------------------------------------------------------- actions */
@@ -856,6 +857,7 @@ int acd_session_attach(struct acd *a, struct acd_session *s)
 						      &c->sub))
 				log_error("acd: cannot follow conversation %lld", (long long)c->conv_id);
 			send_assigned(a, c, s);
+			acd__send_assist(a, c);
 		}
 	return 0;
 }

@@ -112,6 +112,7 @@ struct book_job {
 	size_t n_slots;
 	char service[64], trade[16], job[24], address[256], notes[512], client_id[72];
 	char start_iso[40], end_iso[40];
+	char tech_name[128];
 };
 
 static int book_run(struct store_conn *c, void *arg)
@@ -159,11 +160,12 @@ static void book_done(int result, void *arg)
 	json_t *m;
 	if (result == 0) {
 		live_facts_bookings_changed(j->a->app, j->tenant_id);
-		m = json_pack("{s:s, s:I, s:s, s:{s:I, s:s, s:s, s:s, s:s, s:I, s:s}}", "type", "booked",
-			      "conversation", (json_int_t)j->conv_id, "client_id", j->client_id,
-			      "appointment", "id", (json_int_t)j->appt_id, "job", j->job, "service",
-			      j->service, "start", j->start_iso, "end", j->end_iso, "technician_id",
-			      (json_int_t)j->tech_id, "status", "scheduled");
+		m = json_pack("{s:s, s:I, s:s, s:{s:I, s:s, s:s, s:s, s:s, s:I, s:s, s:s}}", "type",
+			      "booked", "conversation", (json_int_t)j->conv_id, "client_id",
+			      j->client_id, "appointment", "id", (json_int_t)j->appt_id, "job", j->job,
+			      "service", j->service, "start", j->start_iso, "end", j->end_iso,
+			      "technician_id", (json_int_t)j->tech_id, "technician", j->tech_name,
+			      "status", "scheduled");
 	} else {
 		m = json_pack("{s:s, s:s, s:s, s:s}", "type", "error", "code",
 			      result == -TN_ECONFLICT ? "conflict" : "internal", "message",
@@ -249,7 +251,11 @@ int acd_book(struct acd *a, struct acd_session *s, const json_t *req, char *msg,
 	j->n_slots = (size_t)n;
 	bool tech_ok = false;
 	for (size_t i = 0; i < t->n_techs; i++)
-		tech_ok |= t->techs[i].id == j->tech_id;
+		if (t->techs[i].id == j->tech_id) {
+			tech_ok = true;
+			snprintf(j->tech_name, sizeof j->tech_name, "%s",
+				 t->techs[i].name ? t->techs[i].name : "");
+		}
 	if (!tech_ok) {
 		snprintf(msg, msg_len, "no technician %lld", (long long)j->tech_id);
 		rc = -TN_ENOTFOUND;
