@@ -42,6 +42,7 @@
       sending: 'Sending…', notSent: 'Not sent', tooLong: 'That message is too long; please shorten it.', retry: 'Your message will be sent when the connection is back.',
       queued: (p, w) => 'A member of our team will join this chat. You are number ' + p +
         ' in line' + (w ? '; expected wait ' + w : '') + '.',
+      connectingPerson: 'Connecting you with a member of our team…',
       assigned: (n) => (n || 'A team member') + ' has joined the chat.',
       backToAi: 'You are chatting with our virtual assistant (AI) again.',
       callback: (d, ph) => 'Nobody can take this chat right now, so we will call you back' +
@@ -59,6 +60,7 @@
       sending: 'Enviando…', notSent: 'No enviado', tooLong: 'Ese mensaje es demasiado largo; acórtalo, por favor.', retry: 'Tu mensaje se enviará cuando vuelva la conexión.',
       queued: (p, w) => 'Una persona de nuestro equipo se unirá al chat. Eres el número ' + p +
         ' en la fila' + (w ? '; espera estimada ' + w : '') + '.',
+      connectingPerson: 'Te estamos conectando con una persona de nuestro equipo…',
       assigned: (n) => (n || 'Una persona del equipo') + ' se unió al chat.',
       backToAi: 'Estás de nuevo con nuestro asistente virtual (IA).',
       callback: (d, ph) => 'Ahora nadie puede atender este chat; te llamaremos' +
@@ -266,6 +268,7 @@
     const keep = { seq: m.seq, from: m.from, text: m.text, at: m.at };
     if (m.name) keep.name = m.name;
     if (m.client_id) keep.client_id = m.client_id;
+    if (Array.isArray(m.quick_replies) && m.quick_replies.length) keep.quick_replies = m.quick_replies.slice(0, 8);
     saved.messages.push(keep);
     saved.messages.sort((a, b) => a.seq - b.seq);
     if (m.seq > saved.last_seq) saved.last_seq = m.seq;
@@ -364,6 +367,8 @@
       else log.append(n);
     }
     for (const p of saved.pending) log.append(bubble({ from: 'customer', text: p.text, client_id: p.client_id }, true));
+    const last = saved.messages[saved.messages.length - 1];
+    showReplies(last && last.from !== 'customer' && !saved.pending.length ? last.quick_replies : null);
     setOwner(saved.owner, saved.agent);
     showBusiness();
     scrollDown();
@@ -519,9 +524,10 @@
 
   function handoff(msg) {
     if (msg.state === 'queued') {
-      const p = Number(msg.position);
-      const s = Number(msg.wait_seconds);
-      const text = t.queued(p > 0 ? p : 1, s >= 0 ? t.minutes(Math.round(s / 60)) : '');
+      /* without a position the conversation is being offered to someone already */
+      const p = Number.isInteger(msg.position) && msg.position > 0 ? msg.position : 0;
+      const s = typeof msg.wait_seconds === 'number' && msg.wait_seconds >= 0 ? msg.wait_seconds : -1;
+      const text = p ? t.queued(p, s >= 0 ? t.minutes(Math.round(s / 60)) : '') : t.connectingPerson;
       if (queueNotice && queueNotice.isConnected) {
         queueNotice.textContent = text;   /* the live region announces the change */
       } else {

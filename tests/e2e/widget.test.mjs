@@ -216,47 +216,74 @@ test('text from the server is shown as text, never run as HTML', async () => {
 });
 
 test('asking for a person: a clear notice with position and wait, then the named agent replies in the same window', async () => {
-  /* the agent is online in the console (over /ws/agent, as the console does) */
+  /* one agent online in the console (over /ws/agent, as the console does) */
   const agent = await server.login('agent');
   const ws = new WebSocket(`${server.base.replace('http', 'ws')}/ws/agent`, { headers: { Cookie: agent.cookie } });
   const inbox = [];
   ws.on('message', (d) => inbox.push(JSON.parse(d)));
   await new Promise((resolve, reject) => { ws.on('open', resolve); ws.on('error', reject); });
   const hello = await eventually(() => inbox.find((m) => m.type === 'hello'), 5000, 'the agent hello');
+  const name = hello.agent.name;
   ws.send(JSON.stringify({ type: 'status', status: 'available' }));
   await eventually(() => inbox.find((m) => m.type === 'state' && m.status === 'available'), 5000, 'available');
+  const first = await launchBrowser();
+  const second = await launchBrowser();
   try {
-    await withCustomer(async (page) => {
-      await say(page, 'I want to talk to a real person please');
-      const offer = await eventually(() => inbox.find((m) => m.type === 'offer'), 10000, 'the offer');
-      await eventually(async () => (await notices(page)).some((n) => /number \d+ in line/.test(n)), 10000, 'the queue notice');
-      const queued = (await notices(page)).find((n) => /number \d+ in line/.test(n));
-      assert.match(queued, /expected wait/, 'the notice gives the expected wait');
+    /* the first customer's conversation is offered to the agent... */
+    const a = first.page;
+    await a.goto(server.base + '/demo/');
+    await openChat(a);
+    await say(a, 'I want to talk to a real person please');
+    const offer = await eventually(() => inbox.find((m) => m.type === 'offer'), 10000, 'the offer');
+    await eventually(async () => (await notices(a)).length > 0, 5000, 'a notice to the first customer');
 
-      ws.send(JSON.stringify({ type: 'accept', offer_id: offer.offer_id }));
-      await eventually(() => inbox.find((m) => m.type === 'assigned'), 5000, 'assigned');
-      const name = hello.agent.name;
-      await eventually(async () => (await notices(page)).some((n) => n.includes(`${name} has joined`)), 5000, 'the joined notice');
-      assert.match(await page.locator('.tc-sub').innerText(), new RegExp(name));
+    /* ...so the second one waits in line, and is told where and for how long */
+    const b = second.page;
+    await b.goto(server.base + '/demo/');
+    await openChat(b);
+    await say(b, 'can I speak with a human?');
+    const queued = await eventually(async () => (await notices(b)).find((n) => /number \d+ in line/.test(n)), 10000, 'the queue notice');
+    assert.match(queued, /You are number 1 in line; expected wait (about \d+ minutes?|under a minute)\./);
+    await screenshot(b, 'widget-queued');
 
-      ws.send(JSON.stringify({ type: 'message', conversation: offer.conversation, client_id: 'agent-1', text: 'Hi, I can help with that.' }));
-      await eventually(async () => (await transcript(page)).some((m) => m.from === 'agent'), 5000, "the agent's reply");
-      const reply = (await transcript(page)).find((m) => m.from === 'agent');
-      assert.equal(reply.text, 'Hi, I can help with that.');
-      assert.equal(reply.name, name, "the reply carries the agent's name");
+    ws.send(JSON.stringify({ type: 'accept', offer_id: offer.offer_id }));
+    await eventually(() => inbox.find((m) => m.type === 'assigned' && m.conversation === offer.conversation), 5000, 'assigned');
+    await eventually(async () => (await notices(a)).some((n) => n === `${name} has joined the chat.`), 5000, 'the joined notice');
+    assert.match(await a.locator('.tc-sub').innerText(), new RegExp(`${name}, from our team`));
 
-      await say(page, 'thanks, my kitchen sink is leaking');
-      await eventually(() => inbox.some((m) => m.type === 'message' && m.from === 'customer' && /kitchen sink/.test(m.text)), 5000, 'the agent gets it');
-      await sleep(500);
-      const list = await transcript(page);
-      assertClean(list);
-      assert.equal(list.filter((m) => m.from === 'ai' && m.seq > reply.seq).length, 0, 'the AI says nothing while a person owns it');
-      await messageBox(page).focus();
-      await screenshot(page, 'widget-handoff');
-    });
+    ws.send(JSON.stringify({ type: 'message', conversation: offer.conversation, client_id: 'agent-1', text: 'Hi, I can help with that.' }));
+    await eventually(async () => (await transcript(a)).some((m) => m.from === 'agent'), 5000, "the agent's reply");
+    const reply = (await transcript(a)).find((m) => m.from === 'agent');
+    assert.equal(reply.text, 'Hi, I can help with that.');
+    assert.equal(reply.name, name, "the reply carries the agent's name");
+
+    await say(a, 'thanks, my kitchen sink is leaking');
+    await eventually(() => inbox.some((m) => m.type === 'message' && m.from === 'customer' && /kitchen sink/.test(m.text)), 5000, 'the agent gets it');
+    await waitSettled(a);
+    await sleep(500);
+    const list = await transcript(a);
+    assertClean(list);
+    assert.equal(list.filter((m) => m.from === 'ai' && m.seq > reply.seq).length, 0, 'the AI says nothing while a person owns it');
+    assert.deepEqual(shown(list), await serverTranscript(a));
+    await messageBox(a).focus();
+    await screenshot(a, 'widget-handoff');
   } finally {
     ws.close();
+    await first.close();
+    await second.close();
   }
+});
+
+test('nobody free to take the chat: the customer is told when the business will call back', async () => {
+  await withCustomer(async (page) => {
+    await say(page, 'let me talk to a real person');
+    const n = await eventually(async () => (await notices(page)).find((x) => /call you back/.test(x)), 10000, 'the callback notice');
+    assert.match(n, /call you back .*around \w+day, \d{1,2}:\d{2}/, `a day and time: ${n}`);
+    await page.reload();
+    await page.locator('.tc-panel').waitFor({ state: 'visible' });
+    await waitSettled(page);
+    assert.equal((await notices(page)).filter((x) => /call you back/.test(x)).length, 1, 'still shown once after a reload');
+  });
 });
 
 test('the widget on a phone', async () => {
