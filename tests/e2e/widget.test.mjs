@@ -251,12 +251,21 @@ test('asking for a person: a clear notice with position and wait, then the named
     await eventually(async () => (await notices(a)).some((n) => n === `${name} has joined the chat.`), 5000, 'the joined notice');
     assert.match(await a.locator('.tc-sub').innerText(), new RegExp(`${name}, from our team`));
 
+    /* the agent types: the customer sees who is typing; the reply replaces the indicator */
+    ws.send(JSON.stringify({ type: 'typing', conversation: offer.conversation, on: true }));
+    await a.locator('.tc-typing').waitFor({ state: 'visible' });
+    assert.equal(await a.locator('.tc-typing').innerText(), `${name} is typing…`);
     ws.send(JSON.stringify({ type: 'message', conversation: offer.conversation, client_id: 'agent-1', text: 'Hi, I can help with that.' }));
     await eventually(async () => (await transcript(a)).some((m) => m.from === 'agent'), 5000, "the agent's reply");
     const reply = (await transcript(a)).find((m) => m.from === 'agent');
     assert.equal(reply.text, 'Hi, I can help with that.');
     assert.equal(reply.name, name, "the reply carries the agent's name");
 
+    assert.ok(await a.locator('.tc-typing').isHidden(), 'the indicator goes with the reply');
+
+    /* the customer types: the agent is told */
+    await messageBox(a).fill('thanks, my kitchen');
+    await eventually(() => inbox.some((m) => m.type === 'typing' && m.conversation === offer.conversation && m.on === true), 5000, "the customer's typing at the agent");
     await say(a, 'thanks, my kitchen sink is leaking');
     await eventually(() => inbox.some((m) => m.type === 'message' && m.from === 'customer' && /kitchen sink/.test(m.text)), 5000, 'the agent gets it');
     await waitSettled(a);
@@ -267,6 +276,18 @@ test('asking for a person: a clear notice with position and wait, then the named
     assert.deepEqual(shown(list), await serverTranscript(a));
     await messageBox(a).focus();
     await screenshot(a, 'widget-handoff');
+
+    /* with the panel closed, a new reply shows as an unread count on the launcher */
+    await a.keyboard.press('Escape');
+    await a.locator('.tc-panel').waitFor({ state: 'hidden' });
+    ws.send(JSON.stringify({ type: 'message', conversation: offer.conversation, client_id: 'agent-2', text: 'Is the water shut off?' }));
+    await a.locator('.tc-badge').waitFor({ state: 'visible' });
+    assert.equal(await a.locator('.tc-badge').innerText(), '1');
+    assert.match(await a.locator('.tc-launcher').getAttribute('aria-label'), /1 new message$/);
+    await a.keyboard.press('Enter');   /* focus is back on the launcher */
+    await a.locator('.tc-panel').waitFor({ state: 'visible' });
+    assert.ok(await a.locator('.tc-badge').isHidden(), 'opening the chat clears the count');
+    assert.equal((await transcript(a)).at(-1).text, 'Is the water shut off?');
   } finally {
     ws.close();
     await first.close();
