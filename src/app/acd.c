@@ -113,8 +113,15 @@ void acd__agent_send(struct acd_agent *g, const json_t *msg)
 
 void acd__iso(const struct tz *zone, int64_t unix_s, char *out, size_t n)
 {
-	if (tz_format_iso(zone, unix_s, out, n))
-		snprintf(out, n, "%lld", (long long)unix_s);
+	if (zone && !tz_format_iso(zone, unix_s, out, n))
+		return;
+	/* UTC: "2026-12-03T14:21:42Z" */
+	int64_t days = unix_s >= 0 ? unix_s / 86400 : -((-unix_s + 86399) / 86400);
+	int64_t secs = unix_s - days * 86400;
+	int y, m, d;
+	tz_civil_from_days(days, &y, &m, &d);
+	snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, (int)(secs / 3600),
+		 (int)(secs / 60 % 60), (int)(secs % 60));
 }
 
 json_t *acd__tenant_json(struct acd *a, int64_t tenant_id)
@@ -798,6 +805,21 @@ int acd_session_attach(struct acd *a, struct acd_session *s)
 		int rc = tenant_ensure(a, s->tenants[i].tenant_id, &t);
 		if (rc)
 			return rc;
+	}
+	/* The agent's first session (again): their tenants and skills as the store has them
+	 * now. A returning agent who holds no conversation is added afresh, so a new
+	 * membership or skill counts from this session on. */
+	struct route_agent_info held;
+	if (g && !g->sessions && !route_agent_get(a->r, g->id, &held) && held.chats == 0 &&
+	    held.voice == 0 && !route_agent_remove(a->r, g->id, now)) {
+		for (struct acd_agent **p = &a->agents; *p; p = &(*p)->next)
+			if (*p == g) {
+				*p = g->next;
+				break;
+			}
+		free(g);
+		g = NULL;
+		run_actions(a);
 	}
 	if (!g) {
 		g = calloc(1, sizeof *g);

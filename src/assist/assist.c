@@ -562,6 +562,19 @@ static const char *article_title(const struct assist_context *ctx, const char *i
 	return "";
 }
 
+/* ISO 8601 in zone, or in UTC ("...Z") without one. */
+static void iso_time(const struct tz *zone, int64_t t, char *out, size_t n)
+{
+	if (zone && !tz_format_iso(zone, t, out, n))
+		return;
+	int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+	int64_t secs = t - days * 86400;
+	int y, m, d;
+	tz_civil_from_days(days, &y, &m, &d);
+	snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, (int)(secs / 3600),
+		 (int)(secs / 60 % 60), (int)(secs % 60));
+}
+
 static int set_new(json_t *obj, const char *key, json_t *v)
 {
 	return v && !json_object_set_new(obj, key, v) ? 0 : -ENOMEM;
@@ -626,11 +639,8 @@ int assist_panel(const struct assist_context *ctx, json_t **out)
 	}
 	for (int i = 0; !rc && i < ns; i++) {
 		char a[40], b[40];
-		if (tz_format_iso(ctx->zone, slots[i].start, a, sizeof a) < 0 ||
-		    tz_format_iso(ctx->zone, slots[i].end, b, sizeof b) < 0) {
-			snprintf(a, sizeof a, "%lld", (long long)slots[i].start);
-			snprintf(b, sizeof b, "%lld", (long long)slots[i].end);
-		}
+		iso_time(ctx->zone, slots[i].start, a, sizeof a);
+		iso_time(ctx->zone, slots[i].end, b, sizeof b);
 		json_t *o = json_pack("{s:s, s:s, s:I, s:s?, s:s}", "start", a, "end", b,
 				      "technician_id", (json_int_t)slots[i].technician_id, "technician",
 				      slots[i].technician, "label", slots[i].label);
