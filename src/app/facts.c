@@ -72,42 +72,47 @@ static struct facts_slot *slot_find(struct app *app, int64_t tenant_id, bool cre
 	return s;
 }
 
-/* Replaces the bookings of t with the active ones ending after now (one query). */
+/* Replaces the bookings of t with the active ones ending after now: one range scan of
+ * the (tenant, technician, start) index per technician, from a day before now (no job
+ * is longer than a day), so the cost follows the future bookings, not the history. */
 static int bookings_reload(struct store_conn *r, struct dialog_tenant *t, int64_t now)
 {
-	struct store_stmt *st;
-	int rc = store_prepare(r, "SELECT technician_id, start_at, end_at, status FROM appointments "
-				  "WHERE tenant_id = ? AND end_at > ? AND status <> 'cancelled' "
-				  "AND technician_id IS NOT NULL ORDER BY start_at", &st);
-	if (rc)
-		return rc;
-	store_bind_int64(st, 1, t->tenant_id);
-	store_bind_int64(st, 2, now);
 	size_t n = 0, cap = t->n_bookings + 16;
 	struct schedule_booking *v = calloc(cap, sizeof *v);
-	if (!v) {
-		store_stmt_finish(st);
+	if (!v)
 		return -ENOMEM;
-	}
-	while ((rc = store_step(st)) == STORE_ROW) {
-		if (n == cap) {
-			struct schedule_booking *w = realloc(v, cap * 2 * sizeof *v);
-			if (!w) {
-				rc = -ENOMEM;
-				break;
+	int rc = 0;
+	for (size_t k = 0; k < t->n_techs && rc >= 0; k++) {
+		struct store_stmt *st;
+		if ((rc = store_prepare(r, "SELECT start_at, end_at, status FROM appointments "
+					   "WHERE tenant_id = ? AND technician_id = ? AND start_at > ? "
+					   "AND end_at > ? AND status <> 'cancelled' ORDER BY start_at",
+					&st)))
+			break;
+		store_bind_int64(st, 1, t->tenant_id);
+		store_bind_int64(st, 2, t->techs[k].id);
+		store_bind_int64(st, 3, now - 86400);
+		store_bind_int64(st, 4, now);
+		while ((rc = store_step(st)) == STORE_ROW) {
+			if (n == cap) {
+				struct schedule_booking *w = realloc(v, cap * 2 * sizeof *v);
+				if (!w) {
+					rc = -ENOMEM;
+					break;
+				}
+				v = w;
+				cap *= 2;
 			}
-			v = w;
-			cap *= 2;
+			struct schedule_booking *b = &v[n++];
+			memset(b, 0, sizeof *b);
+			b->technician_id = t->techs[k].id;
+			b->start = store_col_int64(st, 0);
+			b->end = store_col_int64(st, 1);
+			if (schedule_job_state_parse(store_col_text(st, 2), &b->status))
+				b->status = SCHEDULE_JOB_SCHEDULED;
 		}
-		struct schedule_booking *b = &v[n++];
-		memset(b, 0, sizeof *b);
-		b->technician_id = store_col_int64(st, 0);
-		b->start = store_col_int64(st, 1);
-		b->end = store_col_int64(st, 2);
-		if (schedule_job_state_parse(store_col_text(st, 3), &b->status))
-			b->status = SCHEDULE_JOB_SCHEDULED;
+		store_stmt_finish(st);
 	}
-	store_stmt_finish(st);
 	if (rc < 0) {
 		free(v);
 		return rc;

@@ -160,45 +160,6 @@ json_t *live_message_event(const json_t *row);
 int live_replay(struct app *app, int64_t tenant_id, int64_t conv_id, int64_t after_seq,
 		int limit, json_t **out);
 
-/* ---- one turn in two halves (turn_exec.c) ----------------------------------------- */
-
-struct dialog_write;
-struct nlu_model;
-struct store_conn;
-struct dialog_out;
-
-/* The loop-thread half of a customer turn of conversation conv_id of t's tenant: reads
- * the conversation's state and customer through rd, runs dialog_turn with model m and
- * the facts t at now (agents_online people free; next_job_seq the job number a booking
- * gets, 0 to count the tenant's appointments), and prepares the durable half. text and
- * client_id (may be NULL) are copied. t must stay unchanged until the write is freed (the
- * job reads its business calendar). *out (initialised by the caller) gets the turn and
- * must outlive *w. 0 with *w owned (dialog_write_free), or a store/dialog error. */
-int dialog_write_prepare(struct store_conn *rd, const struct nlu_model *m,
-			 const struct dialog_tenant *t, int64_t conv_id, const char *text,
-			 const char *client_id, int64_t now, int agents_online,
-			 int64_t next_job_seq, struct dialog_out *out, struct dialog_write **w);
-/* The durable half, a store job (arg: the struct dialog_write): stores the customer
- * message (NLU result, client id), the AI reply, the actions' effects, the turn summary
- * and the new state. When the client id was stored before it writes nothing and marks
- * the write a duplicate. 0 or an error (then nothing was kept). Writer thread only. */
-int dialog_write_job(struct store_conn *c, void *arg);
-/* After the job failed with rc: when the turn had actions (a window was taken
- * meanwhile...), turns the write into an apology that keeps the earlier state and
- * returns true: queue the job again. false: the failure stands. */
-bool dialog_write_fallback(struct dialog_write *w, int rc);
-/* After the job: {"appointment"?, "handoff"?, "callback"?, "outbox":[...], "error"?}
- * (borrowed, or taken), the turn summary {intent, confidence, escalation:{escalate,
- * priority, reasons}, outcome, appointment?, callback?, handoff: bool} (borrowed; NULL
- * for a duplicate), the NLU result (borrowed) and the stored seqs. */
-const json_t *dialog_write_effects(const struct dialog_write *w);
-json_t *dialog_write_take_effects(struct dialog_write *w);
-const json_t *dialog_write_turn(const struct dialog_write *w);
-const json_t *dialog_write_nlu(const struct dialog_write *w);
-void dialog_write_seqs(const struct dialog_write *w, int64_t *seq, int64_t *reply_seq,
-		       bool *duplicate);
-void dialog_write_free(struct dialog_write *w);
-
 /* ---- routes ------------------------------------------------------------------------ */
 
 /* POST/GET /api/v1/conversations... (api_conv.c). */
