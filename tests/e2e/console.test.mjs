@@ -121,9 +121,11 @@ test('water pouring through the ceiling: the offer and its packet reach the cons
   assert.match(text, /property emergency/, 'the escalation reason');
   assert.match(text, /ceiling/i, 'the AI summary says what happened');
   assert.match(text, /Suggested next step:/);
-  assert.match(text, /Customer/);
+  const card = await offer.locator('.customer-card').innerText();
+  assert.match(card, /Phones[\s\S]*Emails[\s\S]*Address/, 'the customer card');
+  assert.match(card, /past jobs/i, 'past jobs and appointments, or that there are none');
   assert.match(await offer.locator('.countdown').innerText(), /^\d+ s left$/);
-  const red = await offer.locator('.badge.P1').evaluate((n) => getComputedStyle(n).backgroundColor);
+  const red = await offer.locator('.badge.P1').first().evaluate((n) => getComputedStyle(n).backgroundColor);
   assert.equal(red, 'rgb(198, 40, 40)', 'P1 is shown in red');
   const accept = offer.getByRole('button', { name: 'Accept' });
   assert.ok(await accept.isEnabled());
