@@ -26,6 +26,7 @@ async function withCustomer(fn, viewport) {
     await b.page.goto(server.base + '/demo/');
     await openChat(b.page);
     await fn(b.page, b);
+    assert.deepEqual(b.errors.filter((e) => e.startsWith('pageerror')), [], 'no script errors in the page');
   } catch (e) {
     if (b.errors.length) e.message += `\nbrowser errors:\n${b.errors.join('\n')}`;
     throw e;
@@ -197,6 +198,29 @@ test('a server restart mid-conversation: the widget reconnects and sends the wai
       ['what are your hours on saturday?', 'and are you open on sunday?']);
     assert.ok(await page.locator('.tc-status').isHidden(), 'the reconnecting notice is gone');
     assert.deepEqual(shown(list), await serverTranscript(page));
+  });
+});
+
+test('two tabs of one browser stay in step, each message once in both', async () => {
+  await withCustomer(async (one, b) => {
+    await ask(one, 'how much is a furnace tune-up?');
+    const two = await b.newPage();
+    await two.goto(server.base + '/demo/');
+    await two.locator('.tc-panel').waitFor({ state: 'visible' });   /* the chat was open */
+    await waitSettled(two);
+    assert.deepEqual(shown(await transcript(two)), shown(await transcript(one)), 'the second tab shows the conversation');
+
+    await ask(two, 'and an AC tune-up?');
+    await eventually(async () => (await transcript(one)).length === (await transcript(two)).length, 5000, 'the first tab catches up');
+    const expected = await serverTranscript(two);
+    assert.equal(expected.filter((m) => m.from === 'customer').length, 2);
+    assert.deepEqual(shown(await transcript(one)), expected);
+    assert.deepEqual(shown(await transcript(two)), expected);
+    await one.reload();
+    await one.locator('.tc-panel').waitFor({ state: 'visible' });
+    await waitSettled(one);
+    await sleep(300);
+    assert.deepEqual(shown(await transcript(one)), expected, 'and after a reload');
   });
 });
 

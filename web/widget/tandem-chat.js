@@ -103,7 +103,8 @@
   }
 
   /* Writes the state, merging what another tab of this site may have stored meanwhile
-   * (same conversation: union of messages by seq). */
+   * (same conversation: union of messages by seq, and of unacknowledged messages not
+   * stored yet; sending one of those again is harmless, its client_id is the same). */
   function save() {
     try {
       const other = load();
@@ -111,6 +112,11 @@
         const have = new Set(saved.messages.map((m) => m.seq));
         for (const m of other.messages) if (!have.has(m.seq)) saved.messages.push(m);
         saved.messages.sort((a, b) => a.seq - b.seq);
+        const done = new Set(saved.messages.map((m) => m.client_id).filter(Boolean));
+        const mine = new Set(saved.pending.map((p) => p.client_id));
+        for (const p of other.pending)
+          if (!mine.has(p.client_id) && !done.has(p.client_id)) saved.pending.push(p);
+        saved.pending = saved.pending.filter((p) => !done.has(p.client_id));
       }
       if (saved.messages.length > MAX_KEPT) saved.messages = saved.messages.slice(-MAX_KEPT);
       if (saved.notices.length > 20) saved.notices = saved.notices.slice(-20);
@@ -153,7 +159,7 @@
   const closeBtn = el('button', { type: 'button', class: 'tc-close', 'aria-label': t.close, onclick: () => close(true) },
     el('span', { 'aria-hidden': 'true', text: '×' }));
   const status = el('p', { class: 'tc-status', role: 'status', hidden: true });
-  const log = el('div', { class: 'tc-log', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions',
+  const log = el('div', { class: 'tc-log', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions text',
     'aria-label': 'Chat messages', tabindex: '0' });
   const intro = el('p', { class: 'tc-intro', text: cfg.greeting || t.greeting });
   log.append(intro);
