@@ -860,8 +860,9 @@ int acd_session_attach(struct acd *a, struct acd_session *s)
 	for (size_t i = 0; queues && i < s->n_tenants; i++) {
 		struct acd_tenant *t = tenant_find(a, s->tenants[i].tenant_id);
 		for (size_t q = 0; t && q < t->n_queues; q++)
-			json_array_append_new(queues, json_pack("{s:I, s:s}", "id", (json_int_t)t->queues[q],
-								"tenant", t->slug));
+			json_array_append_new(queues, json_pack("{s:I, s:s, s:s}", "id",
+								(json_int_t)t->queues[q], "name",
+								t->queue_names[q], "tenant", t->slug));
 	}
 	json_t *hello = json_pack("{s:s, s:{s:I, s:s, s:s}, s:o, s:s, s:s, s:o, s:o, s:o}", "type",
 				  "hello", "agent", "id", (json_int_t)g->id, "name", s->name, "email",
@@ -1220,6 +1221,8 @@ static int load_tenant(struct acd *a, struct acd_tenant *t, int64_t now_s)
 			cfg.sla_ms[p] = t->sla_ms[p];
 		if ((rc = route_queue_add(a->r, &cfg)))
 			break;
+		snprintf(t->queue_names[t->n_queues], sizeof t->queue_names[0], "%s",
+			 cfg.name ? cfg.name : "");
 		t->queues[t->n_queues++] = cfg.id;
 	}
 	json_decref(qs);

@@ -24,6 +24,7 @@ struct acd_tenant {
 	char slug[64];
 	char name[208];
 	int64_t queues[ACD_QUEUES_MAX];   /* queues[0] is where handoffs go */
+	char queue_names[ACD_QUEUES_MAX][64];
 	size_t n_queues;
 	int64_t sla_ms[ROUTE_PRIORITY_COUNT];
 	json_t *escalations;              /* {reason: count} since start-up (owned) */
