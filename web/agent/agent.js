@@ -505,6 +505,10 @@ function renderState(msg) {
 // ---------- the socket ----------
 
 async function loadTenants(tenants) {
+  const names = (tenants ?? []).map((t) => t.name ?? t.slug);
+  $('businesses').textContent = names.length > 1
+    ? `One queue across the ${names.length} businesses you answer for: ${names.join(', ')}.`
+    : names.length ? `Answering for ${names[0]}.` : 'You answer for no business yet.';
   for (const t of tenants ?? []) {
     const prev = state.tenants.get(t.slug);
     state.tenants.set(t.slug, { ...t, settings: prev?.settings ?? null });
