@@ -227,11 +227,12 @@ static int h_conv_get(struct http_request *req, void *arg)
 	if ((rc = live_replay(app, p.tenant_id, id, 0, 10000, &msgs)))
 		goto out2;
 	int64_t owner_id = 0;
-	const char *owner_name = NULL;
-	live_owner(app, p.tenant_id, id, &owner_id, &owner_name);
+	char owner_name[80];
+	if (live_owner(app, p.tenant_id, id, &owner_id, owner_name, sizeof owner_name))
+		owner_name[0] = '\0';
 	json_t *owner = owner_id
 		? json_pack("{s:s,s:I,s:s}", "kind", "human", "user_id", (json_int_t)owner_id, "name",
-			    owner_name ? owner_name : "")
+			    owner_name)
 		: json_pack("{s:s}", "kind", "ai");
 	json_t *doc = json_pack("{s:I,s:O,s:o,s:O,s:O,s:o,s:O,s:O,s:O,s:O}", "id", (json_int_t)id,
 				"status", json_object_get(conv, "status"), "owner", owner,

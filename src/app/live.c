@@ -793,15 +793,15 @@ int live_set_owner(struct app *app, int64_t tenant_id, int64_t conv_id, int64_t 
 }
 
 int live_owner(struct app *app, int64_t tenant_id, int64_t conv_id, int64_t *user_id,
-	       const char **name)
+	       char *name, size_t n)
 {
 	struct live_conv *c;
 	int rc = conv_get(app, tenant_id, conv_id, &c);
 	if (rc)
 		return rc;
 	*user_id = c->owner_user_id;
-	*name = c->owner_user_id ? c->owner_name : NULL;
-	/* an idle conversation stays cached until the next eviction point */
+	snprintf(name, n, "%s", c->owner_user_id ? c->owner_name : "");
+	conv_maybe_evict(app->live, c); /* a read keeps nothing in memory */
 	return 0;
 }
 

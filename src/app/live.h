@@ -117,10 +117,10 @@ void live_turn_cancel(struct live_turn *t);
  * 0 or an error. */
 int live_set_owner(struct app *app, int64_t tenant_id, int64_t conv_id,
 		   int64_t owner_user_id, const char *name);
-/* The current owner: *user_id 0 for the AI; *name borrowed (NULL for the AI). 0 or
- * -TN_ENOTFOUND. */
+/* The current owner: *user_id 0 for the AI; the person's name copied into name (n
+ * bytes; "" for the AI). 0 or -TN_ENOTFOUND. */
 int live_owner(struct app *app, int64_t tenant_id, int64_t conv_id, int64_t *user_id,
-	       const char **name);
+	       char *name, size_t n);
 
 /* Stores a message from person user_id (name shown to the customer) in the conversation
  * with client_id idempotency, then fans it out and calls cb like live_customer_message

@@ -123,8 +123,8 @@ static void welcome(struct chat_session *s, int64_t last_seq)
 		return;
 	}
 	int64_t owner = 0;
-	const char *agent = NULL;
-	live_owner(app, s->tenant_id, s->conv_id, &owner, &agent);
+	char agent[80] = "";
+	live_owner(app, s->tenant_id, s->conv_id, &owner, agent, sizeof agent);
 	size_t n = json_array_size(msgs);
 	if (n)
 		s->last_seq = json_integer_value(json_object_get(json_array_get(msgs, n - 1), "seq"));
@@ -132,7 +132,7 @@ static void welcome(struct chat_session *s, int64_t last_seq)
 			      s->visitor, "conversation", (json_int_t)s->conv_id, "business", "name",
 			      s->business, "phone", s->phone[0] ? s->phone : NULL, "owner",
 			      owner ? "human" : "ai", "messages", msgs);
-	if (w && owner && agent)
+	if (w && owner)
 		json_object_set_new(w, "agent", json_string(agent));
 	s->ready = true;
 	send_json(s, w);

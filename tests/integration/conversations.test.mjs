@@ -158,3 +158,17 @@ test('malformed input is refused with 400 and changes nothing', async () => {
   const anon = await fetch(`${srv.base}/api/v1/conversations/${id}`);
   assert.equal(anon.status, 401);
 });
+
+test('an admin change of the prices reaches the very next AI answer', async () => {
+  const admin = await loginAs(srv.base, 'admin@brightline.example', env.logins['admin@brightline.example']);
+  const id = await startConversation(c);
+  const before = await say(c, id, 'how much is a service call?', 'p1');
+  assert.match(before.json.reply.text, /\$89\b/, before.json.reply.text);
+  const s = (await admin.req('GET', '/api/v1/settings')).json;
+  const services = s.services.map((x) => (x.code === 'service_call' ? { ...x, price: 97 } : x));
+  const r = await admin.req('PATCH', '/api/v1/settings', { services });
+  assert.equal(r.status, 200, r.text);
+  const after = await say(c, id, 'and how much is a service call again?', 'p2');
+  assert.match(after.json.reply.text, /\$97\b/, after.json.reply.text);
+  assert.doesNotMatch(after.json.reply.text, /\$89\b/);
+});

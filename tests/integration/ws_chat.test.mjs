@@ -141,3 +141,23 @@ test('unknown tenant closes 1008; bad messages get errors; limits hold', async (
   assert.equal(got.json.messages.filter((m) => m.from === 'customer').length, acked.size);
   await a.close();
 });
+
+test('more than 50 chat sessions from one address are refused at the handshake', async () => {
+  const open = [];
+  for (let i = 0; i < 50; i++) {
+    const x = new Chat(srv.base);
+    await x.open();
+    open.push(x);
+  }
+  const extra = new Chat(srv.base);
+  await assert.rejects(extra.open(), /429/);
+  await open[0].close();
+  // a slot is free again once a session ends
+  let ok = false;
+  for (let i = 0; i < 40 && !ok; i++) {
+    const y = new Chat(srv.base);
+    try { await y.open(); ok = true; open.push(y); } catch { await new Promise((r) => setTimeout(r, 50)); }
+  }
+  assert.ok(ok);
+  await Promise.all(open.slice(1).map((x) => x.close()));
+});
