@@ -172,3 +172,17 @@ test('an admin change of the prices reaches the very next AI answer', async () =
   assert.match(after.json.reply.text, /\$97\b/, after.json.reply.text);
   assert.doesNotMatch(after.json.reply.text, /\$89\b/);
 });
+
+test('messages sent at once to one conversation are answered one turn at a time', async () => {
+  const id = await startConversation(c);
+  const texts = ['hi there', 'are you open on saturday?', 'how much is a service call?', 'do you cover 28105?', 'thanks, bye'];
+  const rs = await Promise.all(texts.map((t, i) => say(c, id, t, `s-${i}`)));
+  for (const r of rs) {
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.reply.seq, r.json.message.seq + 1, 'each reply follows its own message');
+  }
+  const got = await c.req('GET', `/api/v1/conversations/${id}`);
+  const from = got.json.messages.map((m) => m.from);
+  assert.deepEqual(from, Array.from({ length: 10 }, (_, i) => (i % 2 ? 'ai' : 'customer')));
+  assert.equal(got.json.state.turns, 5);
+});
