@@ -2,8 +2,9 @@
 // widget's launcher from one script tag, keyboard use, configuration, mobile layout.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { startTandem, launchBrowser, screenshot } from './lib/harness.mjs';
-import { launcher, messageBox } from './lib/widget.mjs';
+import { launcher, messageBox, waitForMessages } from './lib/widget.mjs';
 
 let server;
 let browser;
@@ -46,6 +47,8 @@ test('one script tag adds a launcher in the configured colour; the keyboard open
   await page.locator('.tc-panel').waitFor({ state: 'visible' });
   assert.equal(await launcher(page).getAttribute('aria-expanded'), 'true');
   assert.ok(await messageBox(page).evaluate((n) => n.getRootNode().activeElement === n), 'focus moves to the message box');
+  assert.equal(await page.locator('.tc-intro').innerText(), 'Hi! Ask about prices, book a visit, or check on your appointment.',
+    'data-greeting is shown');
   const dialog = page.getByRole('dialog');
   assert.match(await dialog.getAttribute('aria-labelledby'), /tc-title/);
   assert.match(await page.locator('.tc-sub').innerText(), /virtual assistant \(AI\)/);
@@ -71,5 +74,38 @@ test('on a phone the open chat fills the screen', async () => {
     await screenshot(page, 'demo-mobile');
   } finally {
     await b.close();
+  }
+});
+
+test("on the business's own website (another origin) the widget is configured by its attributes and chats", async () => {
+  /* the business's page comes from another origin (another port here); only the script
+   * and the chat come from tandem */
+  const site = http.createServer((req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    res.end(`<!doctype html><html lang="es"><head><meta charset="utf-8"><title>Brightline</title>
+      <link rel="icon" href="data:,"></head><body><h1>Brightline</h1>
+      <script src="${server.base}/widget/tandem-chat.js" data-tenant="demo" data-position="left"
+        data-color="rgb(200, 40, 40)" data-title="Reserva con nosotros" defer></script></body></html>`);
+  });
+  await new Promise((r) => site.listen(0, '127.0.0.1', r));
+  const b = await launchBrowser();
+  try {
+    const { page } = b;
+    await page.goto(`http://127.0.0.1:${site.address().port}/`);
+    await launcher(page).waitFor({ state: 'visible' });
+    assert.equal(await launcher(page).innerText(), 'Reserva con nosotros', 'data-title');
+    assert.ok((await launcher(page).boundingBox()).x < 1280 / 2, 'data-position="left"');
+    assert.equal(await launcher(page).evaluate((n) => getComputedStyle(n).backgroundColor), 'rgb(200, 40, 40)');
+    await launcher(page).click();
+    const box = page.getByRole('textbox', { name: 'Mensaje' });
+    assert.equal(await box.getAttribute('placeholder'), 'Escribe tu mensaje…', 'the page language picks Spanish');
+    await box.fill('hola, ¿cuánto cuesta una visita?');
+    await box.press('Enter');
+    await waitForMessages(page, 'ai', 1);
+    assert.deepEqual(b.errors.filter((e) => e.startsWith('pageerror')), []);
+    await screenshot(page, 'widget-other-site');
+  } finally {
+    await b.close();
+    site.close();
   }
 });

@@ -35,7 +35,8 @@
   const T = {
     en: {
       launcher: 'Chat with us', close: 'Close chat', send: 'Send', message: 'Message',
-      placeholder: 'Type your message…', ai: 'virtual assistant (AI)', aiName: 'Virtual assistant',
+      placeholder: 'Type your message…', ai: 'virtual assistant (AI)', aiName: 'Virtual assistant (AI)',
+      log: 'Chat messages', suggested: 'Suggested replies',
       you: 'You', team: 'team member', person: (n) => (n ? n + ', from our team' : 'a person from our team'), typingAi: 'The assistant is typing…',
       typingAgent: (n) => (n ? n + ' is typing…' : 'Someone is typing…'),
       connecting: 'Connecting…', reconnecting: 'Connection lost. Reconnecting…',
@@ -53,7 +54,8 @@
     },
     es: {
       launcher: 'Chatea con nosotros', close: 'Cerrar el chat', send: 'Enviar', message: 'Mensaje',
-      placeholder: 'Escribe tu mensaje…', ai: 'asistente virtual (IA)', aiName: 'Asistente virtual',
+      placeholder: 'Escribe tu mensaje…', ai: 'asistente virtual (IA)', aiName: 'Asistente virtual (IA)',
+      log: 'Mensajes del chat', suggested: 'Respuestas sugeridas',
       you: 'Tú', team: 'miembro del equipo', person: (n) => (n ? n + ', de nuestro equipo' : 'una persona de nuestro equipo'), typingAi: 'El asistente está escribiendo…',
       typingAgent: (n) => (n ? n + ' está escribiendo…' : 'Alguien está escribiendo…'),
       connecting: 'Conectando…', reconnecting: 'Se perdió la conexión. Reconectando…',
@@ -160,13 +162,13 @@
     el('span', { 'aria-hidden': 'true', text: '×' }));
   const status = el('p', { class: 'tc-status', role: 'status', hidden: true });
   const log = el('div', { class: 'tc-log', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions text',
-    'aria-label': 'Chat messages', tabindex: '0' });
+    'aria-label': t.log, tabindex: '0' });
   const intro = el('p', { class: 'tc-intro', text: cfg.greeting || t.greeting });
   log.append(intro);
   const typing = el('div', { class: 'tc-typing', hidden: true },
     el('span', { class: 'tc-dots', 'aria-hidden': 'true' }, el('i'), el('i'), el('i')),
     el('span', { class: 'tc-typing-text' }));
-  const replies = el('div', { class: 'tc-replies', role: 'group', 'aria-label': 'Suggested replies', hidden: true });
+  const replies = el('div', { class: 'tc-replies', role: 'group', 'aria-label': t.suggested, hidden: true });
   const input = el('textarea', { id: 'tc-input', class: 'tc-input', rows: '1', maxlength: String(MAX_TEXT),
     placeholder: t.placeholder, autocomplete: 'off', enterkeyhint: 'send' });
   const sendBtn = el('button', { type: 'submit', class: 'tc-send', text: t.send });
@@ -214,7 +216,7 @@
 
   function senderLabel(m) {
     if (m.from === 'customer') return t.you;
-    if (m.from === 'ai') return t.aiName + ' (AI)';
+    if (m.from === 'ai') return t.aiName;
     if (m.from === 'agent') return m.name || t.team;
     return '';
   }
