@@ -44,6 +44,7 @@
       queued: (p, w) => 'A member of our team will join this chat. You are number ' + p +
         ' in line' + (w ? '; expected wait ' + w : '') + '.',
       connectingPerson: 'Connecting you with a member of our team…',
+      surge: (d) => ' We are busier than usual: if nobody can join in time, we will call you back; the earliest we can promise is ' + d + '.',
       assigned: (n) => (n || 'A team member') + ' has joined the chat.',
       backToAi: 'You are chatting with our virtual assistant (AI) again.',
       callback: (d, ph) => 'Nobody can take this chat right now, so we will call you back' +
@@ -63,6 +64,7 @@
       queued: (p, w) => 'Una persona de nuestro equipo se unirá al chat. Eres el número ' + p +
         ' en la fila' + (w ? '; espera estimada ' + w : '') + '.',
       connectingPerson: 'Te estamos conectando con una persona de nuestro equipo…',
+      surge: (d) => ' Hay más trabajo que de costumbre: si nadie puede atenderte a tiempo, te llamaremos; lo más pronto que podemos prometer es ' + d + '.',
       assigned: (n) => (n || 'Una persona del equipo') + ' se unió al chat.',
       backToAi: 'Estás de nuevo con nuestro asistente virtual (IA).',
       callback: (d, ph) => 'Ahora nadie puede atender este chat; te llamaremos' +
@@ -535,7 +537,9 @@
       /* without a position the conversation is being offered to someone already */
       const p = Number.isInteger(msg.position) && msg.position > 0 ? msg.position : 0;
       const s = typeof msg.wait_seconds === 'number' && msg.wait_seconds >= 0 ? msg.wait_seconds : -1;
-      const text = p ? t.queued(p, s >= 0 ? t.minutes(Math.round(s / 60)) : '') : t.connectingPerson;
+      let text = p ? t.queued(p, s >= 0 ? t.minutes(Math.round(s / 60)) : '') : t.connectingPerson;
+      const offer = msg.surge === true ? fmtWhen(msg.callback_offer) : '';
+      if (offer) text += t.surge(offer);
       if (queueNotice && queueNotice.isConnected) {
         queueNotice.textContent = text;   /* the live region announces the change */
       } else {
