@@ -132,11 +132,17 @@ test('water pouring through the ceiling: the offer and its packet reach the cons
   const card = await offer.locator('.customer-card').innerText();
   assert.match(card, /Phones[\s\S]*Emails[\s\S]*Address/, 'the customer card');
   assert.match(card, /past jobs/i, 'past jobs and appointments, or that there are none');
+  const said = await offer.locator('.pk-transcript .msg').evaluateAll((nodes) =>
+    nodes.map((n) => `${n.querySelector('.msg-who').textContent}: ${n.querySelector('.msg-text').textContent}`));
+  assert.ok(said.includes('Customer: Water is pouring through my kitchen ceiling right now!'),
+    `the transcript names who said what: ${JSON.stringify(said)}`);
+  assert.ok(said.some((x) => x.startsWith('AI: ')), 'and the AI turn');
   assert.match(await offer.locator('.countdown').innerText(), /^\d+ s left$/);
   const red = await offer.locator('.badge.P1').first().evaluate((n) => getComputedStyle(n).backgroundColor);
   assert.equal(red, 'rgb(198, 40, 40)', 'P1 is shown in red');
   const accept = offer.getByRole('button', { name: 'Accept' });
   assert.ok(await accept.isEnabled());
+  await agent.bringToFront();
   await screenshot(agent, 'console-offer');
 });
 
@@ -201,6 +207,8 @@ test('assist: a suggestion is inserted, never sent; the agent books in one click
   const fresh = items(now.body).filter((x) => !known.has(x.id));
   assert.equal(fresh.length, 1, `one new appointment: ${JSON.stringify(fresh)}`);
   assert.ok(JSON.stringify(fresh[0]).includes(code), `it is for ${code}`);
+  await agent.bringToFront();
+  await agent.locator('#messages').scrollIntoViewIfNeeded();
   await screenshot(agent, 'console-chat');
 });
 

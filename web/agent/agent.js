@@ -10,7 +10,7 @@ const $ = (id) => document.getElementById(id);
 const state = {
   agent: null,            // {id, name, email}
   tenants: new Map(),     // slug -> {slug, name, role, settings}
-  queues: [],             // [{id, name, tenant?}] when the server names them
+  queues: [],             // [{id, tenant: slug, name?}] from hello
   status: 'offline',
   wanted: sessionStorage.getItem('tandem.agent.status'), // the status the agent chose
   offers: new Map(),      // offer_id -> offer message
@@ -67,10 +67,16 @@ function transcriptOf(packet) {
   return Array.isArray(t) ? t : [];
 }
 
+/* Who wrote a message: `from` on the sockets, `sender` in a packet's transcript. */
+function fromOf(m) {
+  return m.from ?? m.sender ?? 'system';
+}
+
 function speaker(m) {
-  if (m.from === 'customer') return 'Customer';
-  if (m.from === 'ai') return 'AI';
-  if (m.from === 'agent') return m.name || 'Agent';
+  const from = fromOf(m);
+  if (from === 'customer') return 'Customer';
+  if (from === 'ai') return 'AI';
+  if (from === 'agent') return m.name || 'Agent';
   return 'System';
 }
 
@@ -111,7 +117,7 @@ function packetView(packet, { transcript = true } = {}) {
   root.append(list('Suggested slots', slots, (s) => `${s.label || slotText(s.start, s.end)}${s.technician ? `, ${s.technician}` : ''}`));
   const t = transcriptOf(p);
   if (transcript && t.length) {
-    root.append(el('details', { class: 'pk-transcript' }, el('summary', {}, `Transcript (${t.length} messages)`),
+    root.append(el('details', { class: 'pk-transcript', open: t.length <= 6 }, el('summary', {}, `Transcript (${t.length} messages)`),
       el('ol', { class: 'messages compact' }, t.map((m) => messageItem(m)))));
   }
   return root;
@@ -200,7 +206,7 @@ function addMessage(c, m) {
 }
 
 function messageItem(m, pending = false) {
-  const who = m.from ?? 'agent';
+  const who = fromOf(m);
   return el('li', { class: `msg from-${who}${pending ? ' pending' : ''}${m.failed ? ' failed' : ''}`, dataset: m.seq ? { seq: m.seq } : {} },
     el('span', { class: 'msg-who' }, speaker(m)),
     el('span', { class: 'msg-text' }, m.text ?? ''),

@@ -40,9 +40,10 @@ export function newClientId() {
   return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }
 
-/** "3:05 PM" in the browser's locale for an ISO time; '' when it does not parse. */
+/** "3:05 PM" in the browser's locale for an ISO time or Unix seconds; '' when it does
+ * not parse. */
 export function clock(iso) {
-  const d = new Date(iso);
+  const d = new Date(typeof iso === 'number' ? iso * 1000 : iso);
   return Number.isNaN(d.getTime()) ? '' : d.toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' });
 }
 
