@@ -53,6 +53,11 @@ test('one script tag adds a launcher in the configured colour; the keyboard open
   assert.match(await dialog.getAttribute('aria-labelledby'), /tc-title/);
   assert.match(await page.locator('.tc-sub').innerText(), /virtual assistant \(AI\)/);
   assert.equal(await page.getByRole('log').count(), 1, 'new messages are announced through a log region');
+  /* the widget as a screen reader sees it */
+  const tree = await page.locator('[data-tandem-chat]').ariaSnapshot();
+  for (const line of [/- dialog "[^"]+":/, /- heading "[^"]+" \[level=2\]/, /- paragraph: virtual assistant \(AI\)/,
+    /- button "Close chat"/, /- log "Chat messages"/, /- textbox "Message"/, /- button "Send"/, /- button "[^"]+" \[expanded\]/])
+    assert.match(tree, line);
   await page.keyboard.press('Escape');
   await page.locator('.tc-panel').waitFor({ state: 'hidden' });
   assert.ok(await launcher(page).evaluate((n) => n.getRootNode().activeElement === n), 'focus returns to the launcher');

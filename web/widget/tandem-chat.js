@@ -180,7 +180,7 @@
   const phone = el('p', { class: 'tc-phone', hidden: true });
   const panel = el('section', { id: 'tc-panel', class: 'tc-panel', role: 'dialog', 'aria-modal': 'false',
     'aria-labelledby': 'tc-title', 'aria-describedby': 'tc-sub', hidden: true },
-    el('header', { class: 'tc-head' }, el('div', { class: 'tc-head-text' }, title, subtitle), closeBtn),
+    el('div', { class: 'tc-head' }, el('div', { class: 'tc-head-text' }, title, subtitle), closeBtn),
     status, log, typing, replies, form, hint, phone);
   frame.append(panel, launcher);
   root.append(sheet, frame);
