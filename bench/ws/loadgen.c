@@ -645,6 +645,9 @@ static void finish(void)
 		if (msgs[k].sent && !msgs[k].done_ns && !msgs[k].failed)
 			lat[answered + late++] = end - msgs[k].sched_ns;
 	int counted = answered + late;
+	/* the server's throughput over the whole run, warm-up included */
+	double all_rate = n_answered > 1 && t_last_reply_ns > t0_ns
+		? (n_answered - 1) / ((double)(t_last_reply_ns - t0_ns) / 1e9) : 0;
 	qsort(lat, (size_t)counted, sizeof *lat, cmp_i64);
 	int64_t first = measured > 0 ? msgs[n_warm].sched_ns : 0;
 	/* one interval per message: n messages scheduled 1/rate apart take n/rate seconds */
@@ -661,10 +664,10 @@ static void finish(void)
 	if (measured > 0) {
 		fprintf(stderr,
 			"loadgen[%s]: %d s warm-up, then %d messages scheduled over %d s: %d sent (%.1f/s), "
-			"%d acked, %d AI replies (%.1f/s), %d unanswered; %d errors%s%s%s, %d handoff notices, "
-			"%d sessions lost\n",
+			"%d acked, %d AI replies (%.1f/s; %.1f/s over the whole run), %d unanswered; %d errors%s%s%s, "
+			"%d handoff notices, %d sessions lost\n",
 			opt.label, opt.warmup, measured, opt.seconds, sent, send_rate, acked, answered,
-			reply_rate, measured - answered, n_errors, errcodes[0] ? " (" : "", errcodes,
+			reply_rate, all_rate, measured - answered, n_errors, errcodes[0] ? " (" : "", errcodes,
 			errcodes[0] ? ")" : "", n_handoffs, n_closed_early);
 		fprintf(stderr, "loadgen[%s]: round trip (scheduled send -> AI reply) ms: p50 %.2f "
 			"p90 %.2f p99 %.2f max %.2f%s\n", opt.label, p50, p90, p99, max,
@@ -672,11 +675,11 @@ static void finish(void)
 	}
 	printf("RESULT label=%s sessions=%d ready=%d connect_s=%.2f rss_before_kb=%ld rss_after_kb=%ld "
 	       "bytes_per_session=%ld scheduled=%d sent=%d acked=%d answered=%d unanswered=%d "
-	       "late=%d errors=%d mismatched=%d send_rate=%.1f reply_rate=%.1f p50_ms=%.3f p90_ms=%.3f "
+	       "late=%d errors=%d mismatched=%d send_rate=%.1f reply_rate=%.1f all_reply_rate=%.1f p50_ms=%.3f p90_ms=%.3f "
 	       "p99_ms=%.3f max_ms=%.3f\n",
 	       opt.label, opt.n, n_ready, t_ready_ns ? (double)(t_ready_ns - t_start_ns) / 1e9 : -1,
 	       rss_before_kb, rss_after_kb, per, measured, sent, acked, answered, measured - answered,
-	       late, n_errors, n_mismatch, send_rate, reply_rate, p50, p90, p99, max);
+	       late, n_errors, n_mismatch, send_rate, reply_rate, all_rate, p50, p90, p99, max);
 	fflush(stdout);
 	free(lat);
 	/* the kernel closes every socket; nothing is left to say to the server */
