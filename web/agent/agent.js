@@ -94,7 +94,7 @@ function packetView(packet, { transcript = true } = {}) {
         reasons.length ? reasons.map((r) => el('span', { class: 'badge reason' }, words(r))) : 'none'),
       el('dt', {}, 'Urgency'), el('dd', {}, prioBadge(p.priority), ' ', urgency !== '' ? `level ${urgency}` : ''),
       p.intent ? [el('dt', {}, 'Intent'), el('dd', {}, words(p.intent))] : null,
-      p.sla_deadline ? [el('dt', {}, 'Answer by'), el('dd', {}, when(p.sla_deadline))] : null,
+      p.sla_deadline ? [el('dt', {}, 'Answer by'), el('dd', {}, clock(p.sla_deadline))] : null,
       p.callback_promised_at ? [el('dt', {}, 'Callback promised'), el('dd', {}, when(p.callback_promised_at))] : null,
       p.channel ? [el('dt', {}, 'Channel'), el('dd', {}, [].concat(p.channels ?? p.channel).join(', '), p.language ? ` (${p.language})` : '')] : null),
     p.suggested_next_step ? el('p', { class: 'pk-next' }, el('strong', {}, 'Suggested next step: '), p.suggested_next_step) : null,
