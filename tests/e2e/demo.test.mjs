@@ -114,3 +114,25 @@ test("on the business's own website (another origin) the widget is configured by
     site.close();
   }
 });
+
+test('a tag naming an unknown business says the chat is unavailable instead of spinning', async () => {
+  const site = http.createServer((req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>x</title><link rel="icon" href="data:,"></head>
+      <body><script src="${server.base}/widget/tandem-chat.js" data-tenant="no-such-business" defer></script></body></html>`);
+  });
+  await new Promise((r) => site.listen(0, '127.0.0.1', r));
+  const b = await launchBrowser();
+  try {
+    const { page } = b;
+    await page.goto(`http://127.0.0.1:${site.address().port}/`);
+    await launcher(page).click();
+    const status = page.getByRole('status');
+    await status.filter({ hasText: 'not available' }).waitFor();
+    assert.equal(await status.innerText(), 'The chat is not available right now.');
+    assert.deepEqual(b.errors.filter((e) => e.startsWith('pageerror')), []);
+  } finally {
+    await b.close();
+    site.close();
+  }
+});

@@ -40,6 +40,7 @@
       you: 'You', team: 'team member', person: (n) => (n ? n + ', from our team' : 'a person from our team'), typingAi: 'The assistant is typing…',
       typingAgent: (n) => (n ? n + ' is typing…' : 'Someone is typing…'),
       connecting: 'Connecting…', reconnecting: 'Connection lost. Reconnecting…',
+      unavailable: 'The chat is not available right now.',
       sending: 'Sending…', notSent: 'Not sent', tooLong: 'That message is too long; please shorten it.', retry: 'Your message will be sent when the connection is back.',
       queued: (p, w) => 'A member of our team will join this chat. You are number ' + p +
         ' in line' + (w ? '; expected wait ' + w : '') + '.',
@@ -60,6 +61,7 @@
       you: 'Tú', team: 'miembro del equipo', person: (n) => (n ? n + ', de nuestro equipo' : 'una persona de nuestro equipo'), typingAi: 'El asistente está escribiendo…',
       typingAgent: (n) => (n ? n + ' está escribiendo…' : 'Alguien está escribiendo…'),
       connecting: 'Conectando…', reconnecting: 'Se perdió la conexión. Reconectando…',
+      unavailable: 'El chat no está disponible en este momento.',
       sending: 'Enviando…', notSent: 'No enviado', tooLong: 'Ese mensaje es demasiado largo; acórtalo, por favor.', retry: 'Tu mensaje se enviará cuando vuelva la conexión.',
       queued: (p, w) => 'Una persona de nuestro equipo se unirá al chat. Eres el número ' + p +
         ' en la fila' + (w ? '; espera estimada ' + w : '') + '.',
@@ -418,21 +420,28 @@
       }
       if (msg && typeof msg === 'object') receive(msg);
     };
-    sock.onclose = () => {
+    sock.onclose = (ev) => {
       if (ws !== sock) return;
       ws = null;
       ready = false;
       setTyping('ai', false);
       setTyping('agent', false);
-      for (const c of log.querySelectorAll('.tc-pending .tc-meta')) c.textContent = t.sending;
-      retry();
+      for (const c of log.querySelectorAll('.tc-pending .tc-meta')) c.textContent = t.retry;
+      /* 1008: the server refuses this business (unknown tenant); trying fast will not help */
+      if (ev.code === 1008) attempts = Math.max(attempts, 16);
+      retry(ev.code === 1008 ? unavailableText() : t.reconnecting);
     };
     sock.onerror = () => { /* onclose follows */ };
   }
 
-  function retry() {
+  function unavailableText() {
+    const b = saved.business;
+    return t.unavailable + (b && b.phone ? ' ' + t.callUs + ' ' + fmtPhone(b.phone) : '');
+  }
+
+  function retry(why) {
     if (retryTimer) return;
-    setStatus(t.reconnecting);
+    setStatus(why || t.reconnecting);
     const ceiling = Math.min(BACKOFF_MAX, BACKOFF_MIN * 2 ** attempts);
     attempts++;
     const delay = ceiling / 2 + Math.random() * (ceiling / 2);
