@@ -268,3 +268,41 @@ test('restart mid-queue: the entry is still queued and offered after the restart
   assert.ok(assigned.messages.some((m) => /basement/.test(m.text)));
   await back.close();
 });
+
+test('restart while a person owns a conversation: the owner gets it back, the AI stays silent', async () => {
+  const a1 = await agentPeer('agent1@brightline.example', logins['agent1@brightline.example']);
+  await available(a1);
+  const c = await customer();
+  await say(c, 'Water is pouring through the ceiling of the bedroom!');
+  const offer = await a1.next((m) => m.type === 'offer' && m.conversation === c.conv, 10000);
+  a1.send({ type: 'accept', offer_id: offer.offer_id });
+  await a1.next((m) => m.type === 'assigned' && m.conversation === c.conv, 5000);
+  await c.next((m) => m.type === 'handoff' && m.state === 'assigned', 5000);
+  await a1.close();
+  c.ws.terminate();
+  const { code } = await server.stop();
+  assert.equal(code, 0, server.logs().slice(-40).join('\n'));
+  server = await serve(db);
+
+  const back = await agentPeer('agent1@brightline.example', logins['agent1@brightline.example']);
+  assert.ok(back.hello.conversations.some((s) => s.conversation === c.conv), JSON.stringify(back.hello.conversations));
+  const again = await back.next((m) => m.type === 'assigned' && m.conversation === c.conv, 5000);
+  assert.ok(again.messages.some((m) => /bedroom/.test(m.text)));
+  // the customer comes back to the same conversation; the AI says nothing, the agent hears it
+  const c2 = new Peer(wsUrl('/ws/chat?tenant=demo'));
+  await c2.opened;
+  c2.send({ type: 'hello', visitor: c.welcome.visitor, conversation: c.conv, last_seq: 0 });
+  const w = await c2.next((m) => m.type === 'welcome');
+  assert.equal(w.conversation, c.conv);
+  assert.equal(w.owner, 'human');
+  c2.conv = c.conv;
+  c2.n = 10;
+  const from = await say(c2, 'are you still there?');
+  await back.next((m) => m.type === 'message' && m.conversation === c.conv && /still there/.test(m.text), 5000);
+  await new Promise((r) => setTimeout(r, 1200));
+  assert.equal(c2.seen.slice(from).filter((m) => m.type === 'message' && m.from === 'ai').length, 0);
+  // and can hand it back
+  back.send({ type: 'handback', conversation: c.conv });
+  await c2.next((m) => m.type === 'handoff' && m.state === 'ai', 5000, from);
+  await back.close();
+});
