@@ -356,7 +356,6 @@ static void sess_close(struct sess *s)
 		return;
 	if (s->state == S_READY) {
 		n_closed_early += !finished;
-		n_ready--;
 	} else if (s->state != S_IDLE) {
 		n_failed_connect++;
 		in_flight--;
@@ -580,6 +579,7 @@ static void start_load(void)
 	n_warm = opt.rate * opt.warmup;
 	n_msgs = n_warm + opt.rate * opt.seconds;
 	if (n_msgs <= 0 || n_ready == 0) {
+		n_msgs = n_warm = 0; /* nothing to send, or nobody to send it to */
 		finish();
 		return;
 	}
@@ -674,16 +674,16 @@ static void finish(void)
 			late ? " (lower bounds: unanswered messages counted as answered at the end)" : "");
 	}
 	printf("RESULT label=%s sessions=%d ready=%d connect_s=%.2f rss_before_kb=%ld rss_after_kb=%ld "
-	       "bytes_per_session=%ld scheduled=%d sent=%d acked=%d answered=%d unanswered=%d "
+	       "bytes_per_session=%ld lost=%d scheduled=%d sent=%d acked=%d answered=%d unanswered=%d "
 	       "late=%d errors=%d mismatched=%d send_rate=%.1f reply_rate=%.1f all_reply_rate=%.1f p50_ms=%.3f p90_ms=%.3f "
 	       "p99_ms=%.3f max_ms=%.3f\n",
 	       opt.label, opt.n, n_ready, t_ready_ns ? (double)(t_ready_ns - t_start_ns) / 1e9 : -1,
-	       rss_before_kb, rss_after_kb, per, measured, sent, acked, answered, measured - answered,
+	       rss_before_kb, rss_after_kb, per, n_closed_early, measured, sent, acked, answered, measured - answered,
 	       late, n_errors, n_mismatch, send_rate, reply_rate, all_rate, p50, p90, p99, max);
 	fflush(stdout);
 	free(lat);
 	/* the kernel closes every socket; nothing is left to say to the server */
-	exit(n_ready == opt.n && (measured <= 0 || answered > 0) ? 0 : 3);
+	exit(n_ready == opt.n && !n_closed_early && (measured <= 0 || answered > 0) ? 0 : 3);
 }
 
 static void on_guard(uv_timer_t *t)

@@ -93,6 +93,9 @@ run() { # label round loadgen-args...
 		2> >(sed 's/^/  /' >&2) | grep '^RESULT') || true
 	stop_server
 	[[ -n "$line" ]] || { echo "  $label: the load generator reported nothing" >&2; return; }
+	local n=${line#* sessions=}
+	[[ $line == *" ready=${n%% *} "* ]] ||
+		echo "  $label: not every session opened; this run is left out of the medians" >&2
 	echo "$line round=$round" >> "$results"
 }
 
@@ -129,9 +132,9 @@ for l in tandem node; do
 	[[ $l == node ]] && what="ws relay, canned reply, nothing stored"
 	printf '%-6s (%s): p50 %s ms  p90 %s ms  p99 %s ms  max %s ms\n' "$l" "$what" \
 		"$(med $l p50_ms)" "$(med $l p90_ms)" "$(med $l p99_ms)" "$(med $l max_ms)"
-	printf '       AI replies %s/s (whole run %s/s), unanswered %s of %s, errors %s\n' \
+	printf '       AI replies %s/s (whole run %s/s), unanswered %s of %s, errors %s, sessions lost %s\n' \
 		"$(med $l reply_rate)" "$(med $l all_reply_rate)" "$(med $l unanswered)" \
-		"$(med $l scheduled)" "$(med $l errors)"
+		"$(med $l scheduled)" "$(med $l errors)" "$(med $l lost)"
 done
 t_mem=$(med tandem bytes_per_session)
 n_mem=$(med node bytes_per_session)
