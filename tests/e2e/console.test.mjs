@@ -140,14 +140,14 @@ test('water pouring through the ceiling: the offer and its packet reach the cons
   assert.match(await offer.locator('.countdown').innerText(), /^\d+ s left$/);
   const red = await offer.locator('.badge.P1').first().evaluate((n) => getComputedStyle(n).backgroundColor);
   assert.equal(red, 'rgb(198, 40, 40)', 'P1 is shown in red');
-  const accept = offer.getByRole('button', { name: 'Accept' });
+  const accept = offer.getByRole('button', { name: 'Accept', exact: true });
   assert.ok(await accept.isEnabled());
   await agent.bringToFront();
   await screenshot(agent, 'console-offer');
 });
 
 test('the agent accepts and replies; the customer sees the reply', async () => {
-  await agent.locator('#offers .offer').first().getByRole('button', { name: 'Accept' }).click();
+  await agent.locator('#offers .offer').first().getByRole('button', { name: 'Accept', exact: true }).click();
   await agent.locator('#conv').waitFor({ state: 'visible' });
   await eventually(async () => (await agent.locator('#offers .offer').count()) === 0, 3000, 'the offer to leave');
   assert.equal(await agent.locator('#conv-biz').innerText(), DEMO);
@@ -161,7 +161,7 @@ test('the agent accepts and replies; the customer sees the reply', async () => {
 
   const reply = "I'm sending our on-call plumber now. Can you shut off the main water valve?";
   await agent.getByLabel('Reply to the customer').fill(reply);
-  await agent.getByRole('button', { name: 'Send' }).click();
+  await agent.getByRole('button', { name: 'Send', exact: true }).click();
   await eventually(async () => (await consoleMessages(agent)).some((m) => m.text === reply && m.seq > conversationSeq),
     5000, 'the reply to be acknowledged with a seq');
   const shown = await waitForMessages(customer, 'agent', 1);
@@ -196,7 +196,7 @@ test('assist: a suggestion is inserted, never sent; the agent books in one click
   const listed = await server.api(admin, 'GET', '/api/v1/appointments');
   assert.equal(listed.status, 200, JSON.stringify(listed.body));
   const known = new Set(items(listed.body).map((x) => x.id));
-  await agent.getByRole('button', { name: 'Book' }).click();
+  await agent.getByRole('button', { name: 'Book', exact: true }).click();
   const result = agent.locator('#bk-result');
   await eventually(async () => /^(Booked|Not booked)/.test(await result.innerText()), 5000, 'the booking result');
   const said = await result.innerText();
@@ -212,6 +212,28 @@ test('assist: a suggestion is inserted, never sent; the agent books in one click
   await screenshot(agent, 'console-chat');
 });
 
+test('the supervisor view draws live figures from stats while the agent is with the customer', async () => {
+  const b = await launchBrowser({ viewport: { width: 1440, height: 1000 } });
+  try {
+    await signInBrowser(b.context, server, 'admin@brightline.example');
+    await b.page.goto(`${server.base}/supervisor/`);
+    await b.page.locator('#board').waitFor({ state: 'visible' });
+    await eventually(async () => (await b.page.locator('#k-agents').innerText()) !== '-', 5000, 'the first stats');
+    await eventually(async () => !(await b.page.locator('#c-depth').innerText()).includes('collecting'), 5000,
+      'a second sample on the time axis');
+    for (const id of ['c-depth', 'c-wait', 'c-sla', 'c-conv', 'c-agents', 'c-esc'])
+      assert.ok(await b.page.locator(`#${id} svg[role=img]`).getAttribute('aria-label'), `${id} is drawn and described`);
+    assert.match(await b.page.locator('#c-esc svg').getAttribute('aria-label'), /property emergency/,
+      'the emergency is counted by its reason');
+    assert.ok(Number(await b.page.locator('#k-agents').innerText()) >= 1, 'the available agent is counted');
+    assert.match(await b.page.locator('#k-conv').innerText(), /^\d+ \/ 1$/, 'one conversation with a human');
+    await screenshot(b.page, 'supervisor');
+    assert.deepEqual(b.errors, [], 'no page or console errors');
+  } finally {
+    await b.close();
+  }
+});
+
 test('a reload of the console resumes the conversation without losing or doubling a message', async () => {
   const before = await consoleMessages(agent);
   await agent.reload();
@@ -224,6 +246,32 @@ test('a reload of the console resumes the conversation without losing or doublin
   assert.ok(seqs.every((x) => Number.isInteger(x)), 'all stored');
   assert.equal(new Set(seqs).size, seqs.length, 'none doubled');
   assert.equal(await agent.locator('#convs .conv-item').count(), 1, 'still one conversation');
+});
+
+test('a server restart mid-conversation: the console reconnects, keeps the conversation, and a reply typed meanwhile is stored once', async () => {
+  const before = await consoleMessages(agent);
+  await server.halt();
+  await agent.locator('#conn:not([data-state="open"])').waitFor({ timeout: 5000 });
+  const reply = 'Still here: the plumber is on the way.';
+  await agent.getByLabel('Reply to the customer').fill(reply);
+  await agent.getByRole('button', { name: 'Send', exact: true }).click();
+  assert.equal(await agent.locator('#messages li.pending').count(), 1, 'shown as sending while the server is down');
+  await server.restart();
+  await agent.locator('#conn[data-state="open"]').waitFor({ timeout: 15000 });
+  await eventually(async () => (await consoleMessages(agent)).some((m) => m.text === reply && m.seq), 10000,
+    'the reply to be stored after the reconnect');
+  const after = await consoleMessages(agent);
+  assert.deepEqual(after.slice(0, before.length).map((m) => [m.seq, m.text]), before.map((m) => [m.seq, m.text]),
+    'the conversation is still there, in order');
+  assert.equal(after.filter((m) => m.text === reply).length, 1, 'the reply once');
+  assert.equal(await agent.locator('#messages li.pending').count(), 0);
+  const seen = await waitForMessages(customer, 'agent', 2, 15000);
+  assert.equal(seen.filter((m) => m.text === reply).length, 1, 'the customer sees it once');
+  // the raw session of the other business lost its connection too: open it again
+  const s2 = await server.login(OTHER.email);
+  rivalWs = new WebSocket(`${server.base.replace('http', 'ws')}/ws/agent`, { headers: { Cookie: s2.cookie } });
+  rivalWs.on('message', (d) => rivalSeen.push(JSON.parse(d.toString())));
+  await new Promise((resolve, reject) => { rivalWs.once('open', resolve); rivalWs.once('error', reject); });
 });
 
 test('the agent of another business sees none of it', async () => {
@@ -260,25 +308,4 @@ test('the agent finishes: the AI drafts the wrap-up, the agent edits it and pick
   await agent.locator('#conn[data-state="open"]').waitFor();
   await sleep(300);
   assert.equal(await agent.locator('#convs .conv-item').count(), 0, 'it stays finished after a reload');
-});
-
-test('the supervisor view draws live figures from stats', async () => {
-  const b = await launchBrowser({ viewport: { width: 1440, height: 1000 } });
-  try {
-    await signInBrowser(b.context, server, 'admin@brightline.example');
-    await b.page.goto(`${server.base}/supervisor/`);
-    await b.page.locator('#board').waitFor({ state: 'visible' });
-    await eventually(async () => (await b.page.locator('#k-agents').innerText()) !== '-', 5000, 'the first stats');
-    await eventually(async () => !(await b.page.locator('#c-depth').innerText()).includes('collecting'), 5000,
-      'a second sample on the time axis');
-    for (const id of ['c-depth', 'c-wait', 'c-sla', 'c-conv', 'c-agents', 'c-esc'])
-      assert.ok(await b.page.locator(`#${id} svg[role=img]`).getAttribute('aria-label'), `${id} is drawn and described`);
-    assert.match(await b.page.locator('#c-esc svg').getAttribute('aria-label'), /property emergency/,
-      'the emergency is counted by its reason');
-    assert.ok(Number(await b.page.locator('#k-agents').innerText()) >= 1, 'the available agent is counted');
-    await screenshot(b.page, 'supervisor');
-    assert.deepEqual(b.errors, [], 'no page or console errors');
-  } finally {
-    await b.close();
-  }
 });

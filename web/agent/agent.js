@@ -709,7 +709,7 @@ async function connState(s) {
   const conn = $('conn');
   conn.dataset.state = s;
   conn.textContent = { open: 'connected', connecting: 'connecting...', reconnecting: 'reconnecting...', closed: 'offline' }[s] ?? s;
-  if (s === 'reconnecting' && socket && socket.failures >= 2 && !(await me())) {
+  if (s === 'reconnecting' && socket && socket.failures >= 2 && (await me().catch(() => undefined)) === null) {
     socket.stop();
     showLogin();
   }

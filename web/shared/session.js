@@ -7,10 +7,12 @@ async function json(r) {
   return r.json().catch(() => ({}));
 }
 
-/** GET /api/v1/auth/me: resolves to the account ({user, tenants, csrf_token...}) or null. */
+/** GET /api/v1/auth/me: resolves to the account ({user, tenants, csrf_token...}), or null
+ * when there is no valid session (401); rejects when the server cannot say. */
 export async function me() {
   const r = await fetch('/api/v1/auth/me', { credentials: 'same-origin' });
-  if (!r.ok) return null;
+  if (r.status === 401) return null;
+  if (!r.ok) throw new Error(`auth/me answered ${r.status}`);
   const body = await json(r);
   csrf = body.csrf_token ?? csrf;
   return body;
