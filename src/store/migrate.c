@@ -9,6 +9,8 @@
 /* Generated from src/store/migrations/NNNN_name.sql (see cmake/embedded.cmake). */
 extern const unsigned char store_migration_0001[];
 extern const size_t store_migration_0001_len;
+extern const unsigned char store_migration_0002[];
+extern const size_t store_migration_0002_len;
 
 struct migration {
 	int version;
@@ -20,6 +22,7 @@ struct migration {
  * here. Applied migrations are never edited. */
 static const struct migration migrations[] = {
 	{1, "init", store_migration_0001},
+	{2, "identity_by_customer", store_migration_0002},
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

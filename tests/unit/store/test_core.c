@@ -9,6 +9,7 @@
 #include "helper_store.h"
 #include "base/err.h"
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
@@ -32,6 +33,33 @@ static int64_t table_exists(struct store_conn *c, const char *name)
 	int64_t n = store_col_int64(st, 0);
 	store_stmt_finish(st);
 	return n;
+}
+
+/* A customer's identities are read on every AI turn: the plan must go through the
+ * per-customer index, never walk all of the tenant's identities. */
+static void test_identity_lookup_uses_customer_index(void **state)
+{
+	(void)state;
+	struct store *s = th_open(":memory:");
+	struct store_conn *r = store_reader(s);
+	struct store_stmt *st;
+	assert_int_equal(store_prepare(r,
+		"EXPLAIN QUERY PLAN SELECT kind, value FROM customer_identities "
+		"WHERE tenant_id = ? AND customer_id = ? ORDER BY kind, value", &st), 0);
+	bool via_index = false, sorts = false;
+	int rc;
+	while ((rc = store_step(st)) == STORE_ROW) {
+		const char *detail = store_col_text(st, 3);
+		if (detail && strstr(detail, "customer_identities_customer"))
+			via_index = true;
+		if (detail && strstr(detail, "TEMP B-TREE"))
+			sorts = true;
+	}
+	assert_int_equal(rc, STORE_DONE);
+	store_stmt_finish(st);
+	assert_true(via_index);
+	assert_false(sorts);
+	store_close(s);
 }
 
 static void test_migrate_from_empty_and_reopen(void **state)
@@ -416,6 +444,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_migrate_from_empty_and_reopen),
+		cmocka_unit_test(test_identity_lookup_uses_customer_index),
 		cmocka_unit_test(test_concurrent_open_migrates_once),
 		cmocka_unit_test(test_refuses_newer_database),
 		cmocka_unit_test(test_durable_across_reopen_and_settings),
