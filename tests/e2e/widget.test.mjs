@@ -312,6 +312,11 @@ test('asking for a person: a clear notice with position and wait, then the named
     await a.locator('.tc-panel').waitFor({ state: 'visible' });
     assert.ok(await a.locator('.tc-badge').isHidden(), 'opening the chat clears the count');
     assert.equal((await transcript(a)).at(-1).text, 'Is the water shut off?');
+
+    /* the agent hands the conversation back: the customer is told, the AI label returns */
+    ws.send(JSON.stringify({ type: 'handback', conversation: offer.conversation }));
+    await eventually(async () => (await notices(a)).some((n) => /virtual assistant \(AI\) again/.test(n)), 5000, 'the hand-back notice');
+    assert.equal(await a.locator('.tc-sub').innerText(), 'virtual assistant (AI)');
   } finally {
     ws.close();
     await first.close();
