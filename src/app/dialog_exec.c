@@ -204,7 +204,14 @@ static int do_action(struct store_conn *c, struct dialog_write *j, struct dialog
 	}
 	case DIALOG_ACT_CALLBACK:
 		if (!strcmp(a->name, "set_phone")) {
+			/* by the promised time first: the (tenant, status, promised_at) index finds
+			 * it without visiting every pending callback */
 			if ((rc = exec_sql(c, "UPDATE callbacks SET phone = ? WHERE tenant_id = ? AND "
+					      "status = 'pending' AND promised_at = ? AND conversation_id = ?",
+					   "siii", a->recipient, j->tenant_id, a->promised_at, j->conv_id)))
+				return rc;
+			if (store_changes(c) == 0 &&
+			    (rc = exec_sql(c, "UPDATE callbacks SET phone = ? WHERE tenant_id = ? AND "
 					      "conversation_id = ? AND status = 'pending'",
 					   "sii", a->recipient, j->tenant_id, j->conv_id)))
 				return rc;
