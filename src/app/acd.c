@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/api.h"
 #include "app/app.h"
 #include "app/dialog_glue.h"
 #include "app/live.h"
@@ -21,7 +20,6 @@
 #include "base/str.h"
 #include "base/tz.h"
 #include "http/http.h"
-#include "kb/kb.h"
 #include "store/store.h"
 
 int64_t acd__now_ms(void)
@@ -885,6 +883,17 @@ int acd_session_attach(struct acd *a, struct acd_session *s)
 	return 0;
 }
 
+/* An agent_status event in each of the agent's tenants. */
+static void record_status(struct acd *a, const struct acd_session *s, const char *status)
+{
+	char actor[32];
+	acd__actor_of(s->user_id, actor, sizeof actor);
+	json_t *d = json_pack("{s:s}", "status", status);
+	for (size_t i = 0; i < s->n_tenants; i++)
+		record(a, s->tenants[i].tenant_id, 0, -1, 0, 0, "agent_status", actor, d);
+	json_decref(d);
+}
+
 void acd_session_detach(struct acd *a, struct acd_session *s)
 {
 	struct acd_agent *g = acd__agent_find(a, s->user_id);
@@ -897,15 +906,17 @@ void acd_session_detach(struct acd *a, struct acd_session *s)
 			break;
 		}
 	if (!g->sessions) {
+		struct route_agent_info info;
+		bool was_offline = !route_agent_get(a->r, g->id, &info) &&
+				   info.status == ROUTE_STATUS_OFFLINE;
 		route_agent_set_status(a->r, g->id, ROUTE_STATUS_OFFLINE, acd__now_ms());
-		char actor[32];
-		acd__actor_of(g->id, actor, sizeof actor);
+		if (!was_offline)
+			record_status(a, s, "offline");
 		run_actions(a);
 	}
 }
 
 /* ---------------------------------------------------------------- requests */
-
 
 int acd_set_status(struct acd *a, struct acd_session *s, const char *status, char *msg,
 		   size_t msg_len)
@@ -916,13 +927,7 @@ int acd_set_status(struct acd *a, struct acd_session *s, const char *status, cha
 	int rc = route_agent_set_status(a->r, s->user_id, st, acd__now_ms());
 	if (rc)
 		FAIL(rc, "cannot set the status: %s", tn_strerror(rc));
-	for (size_t i = 0; i < s->n_tenants; i++) {
-		json_t *d = json_pack("{s:s}", "status", status);
-		char actor[32];
-		acd__actor_of(s->user_id, actor, sizeof actor);
-		record(a, s->tenants[i].tenant_id, 0, -1, 0, 0, "agent_status", actor, d);
-		json_decref(d);
-	}
+	record_status(a, s, status);
 	send_state(a, s->user_id);
 	run_actions(a);
 	return 0;

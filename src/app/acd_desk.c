@@ -10,6 +10,7 @@
 #include "app/app.h"
 #include "app/dialog_glue.h"
 #include "app/live.h"
+#include "base/buf.h"
 #include "base/err.h"
 #include "base/tz.h"
 #include "store/store.h"
@@ -365,3 +366,38 @@ void acd__on_stats(uv_timer_t *timer)
 	}
 }
 
+
+/* ---------------------------------------------------------------- metrics */
+
+void acd__metrics(struct buf *out, void *ctx)
+{
+	struct acd *a = acd_get(ctx);
+	if (!a)
+		return;
+	int64_t now = acd__now_ms();
+	buf_puts(out, "# HELP tandem_acd_waiting Conversations waiting for a person, by business.\n"
+		      "# TYPE tandem_acd_waiting gauge\n");
+	for (size_t i = 0; i < a->n_tenants; i++) {
+		int64_t waiting = 0, human = 0;
+		for (struct acd_conv *c = a->convs; c; c = c->next)
+			if (c->tenant_id == a->tenants[i].id) {
+				waiting += c->state == CONV_QUEUED || c->state == CONV_PENDING;
+				human += c->state == CONV_ASSIGNED;
+			}
+		buf_printf(out, "tandem_acd_waiting{tenant=\"%s\"} %lld\n", a->tenants[i].slug,
+			   (long long)waiting);
+		buf_printf(out, "tandem_acd_with_agent{tenant=\"%s\"} %lld\n", a->tenants[i].slug,
+			   (long long)human);
+	}
+	json_t *snap = NULL;
+	if (route_snapshot(a->r, 0, now, &snap))
+		return;
+	json_t *ag = json_object_get(snap, "agents");
+	buf_puts(out, "# HELP tandem_acd_agents Agents known to the router, by status or state.\n"
+		      "# TYPE tandem_acd_agents gauge\n");
+	const char *keys[] = {"offline", "available", "break", "idle", "offered", "busy", "wrap_up"};
+	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+		buf_printf(out, "tandem_acd_agents{status=\"%s\"} %lld\n", keys[i],
+			   (long long)json_integer_value(json_object_get(ag, keys[i])));
+	json_decref(snap);
+}

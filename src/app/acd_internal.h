@@ -11,6 +11,7 @@
 #include "app/acd.h"
 #include "assist/assist.h"
 
+struct buf;
 struct tz;
 
 #define ACD_QUEUES_MAX 16          /* queues of one tenant the ACD routes to */
@@ -85,6 +86,8 @@ void acd__actor_of(int64_t user_id, char *out, size_t n);
 int acd__speaker_of(const char *from, enum assist_speaker *out);
 /* Sends the owner of c the assist panel for the conversation so far. */
 void acd__send_assist(struct acd *a, struct acd_conv *c);
+/* The /metrics hook (ctx: the app): queue and agent gauges in Prometheus text. */
+void acd__metrics(struct buf *out, void *ctx);
 /* The stats timer: sends "stats" to subscribed supervisors, once a second. */
 void acd__on_stats(uv_timer_t *timer);
 

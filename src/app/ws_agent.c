@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/acd.h"
+#include "app/acd_internal.h"
 #include "app/api.h"
 #include "app/app.h"
 #include "auth/auth.h"
@@ -239,5 +239,8 @@ static void on_close(struct ws_conn *ws, int code, void *ctx)
 int ws_agent_register(struct app *app)
 {
 	static const struct ws_handler h = {on_open, on_message, on_close};
-	return http_ws_route(app->http, "/ws/agent", &h, app);
+	int rc = http_ws_route(app->http, "/ws/agent", &h, app);
+	if (!rc)
+		rc = http_metrics_hook(app->http, acd__metrics, app);
+	return rc;
 }

@@ -229,6 +229,10 @@ test('the supervisor receives stats once a second; an agent may not subscribe', 
   assert.ok(s1.escalations_by_reason.property_emergency >= 1, JSON.stringify(s1.escalations_by_reason));
   assert.ok(Object.keys(s1.escalations_by_reason).length >= 1, JSON.stringify(s1.escalations_by_reason));
   assert.equal(typeof s1.sla.percent, 'number');
+  // the same figures for monitoring
+  const metrics = await (await fetch(`${server.base}/metrics`)).text();
+  assert.match(metrics, /^tandem_acd_waiting\{tenant="demo"\} \d+$/m);
+  assert.match(metrics, /^tandem_acd_agents\{status="offline"\} [1-9]\d*$/m, 'the two connected sessions are offline');
   await a1.close();
   await sup.close();
 });
