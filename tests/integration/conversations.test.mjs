@@ -122,6 +122,15 @@ test("another tenant's conversations and appointments answer 404", async () => {
   // and the other way round
   const mine = await startConversation(c);
   assert.equal((await other.req('GET', `/api/v1/conversations/${mine}`)).status, 404);
+  // appointments and calendars of the demo business are not theirs either
+  const demoAppts = (await c.req('GET', '/api/v1/appointments')).json.appointments;
+  assert.ok(demoAppts.length > 0);
+  assert.equal((await other.req('GET', `/api/v1/appointments/${demoAppts[0].id}`)).status, 404);
+  assert.equal((await other.req('PATCH', `/api/v1/appointments/${demoAppts[0].id}`, { status: 'en_route' })).status, 404);
+  assert.equal((await other.req('DELETE', `/api/v1/appointments/${demoAppts[0].id}`)).status, 404);
+  assert.deepEqual((await other.req('GET', '/api/v1/appointments')).json.appointments, []);
+  assert.equal((await other.req('GET', `/api/v1/technicians/${demoAppts[0].technician_id}/calendar.ics`)).status, 404);
+  assert.equal((await c.req('GET', `/api/v1/appointments/${demoAppts[0].id}`)).json.status, 'scheduled');
   const after = await other.req('GET', `/api/v1/conversations/${theirs}`);
   assert.equal(after.json.messages.length, 2, 'the refused message was not stored');
 });
