@@ -883,6 +883,15 @@ int acd_session_attach(struct acd *a, struct acd_session *s)
 	return 0;
 }
 
+void acd__sweep(struct acd *a, int64_t now)
+{
+	for (struct acd_conv *c = a->convs, *nx; c; c = nx) {
+		nx = c->next;
+		if (c->state == CONV_RELEASED && now - c->released_at > ACD_WRAPUP_KEEP_MS)
+			conv_drop(a, c);
+	}
+}
+
 /* An agent_status event in each of the agent's tenants. */
 static void record_status(struct acd *a, const struct acd_session *s, const char *status)
 {
@@ -1051,6 +1060,7 @@ static int release(struct acd *a, struct acd_session *s, struct acd_conv *c, con
 	live_unsubscribe(c->sub);
 	c->sub = NULL;
 	c->state = CONV_RELEASED;
+	c->released_at = acd__now_ms();
 	char actor[32];
 	acd__actor_of(s->user_id, actor, sizeof actor);
 	record(a, c->tenant_id, c->entry_id, STORE_ENTRY_DONE, 0, c->conv_id, kind, actor, NULL);

@@ -344,6 +344,7 @@ void acd__on_stats(uv_timer_t *timer)
 {
 	struct acd *a = timer->data;
 	int64_t now = acd__now_ms();
+	acd__sweep(a, now);
 	for (size_t i = 0; i < a->n_tenants; i++) {
 		struct acd_tenant *t = &a->tenants[i];
 		json_t *m = NULL;

@@ -18,6 +18,7 @@ struct tz;
 #define ACD_CHAT_CAPACITY 3        /* chats one agent holds at once */
 #define ACD_OFFER_MS_DEFAULT 20000 /* an offer's accept timeout */
 #define ACD_HANDLE_MS 300000       /* initial average handle time for estimates */
+#define ACD_WRAPUP_KEEP_MS (3600 * 1000) /* a wrap-up may come this long after release */
 #define ACD_CALLBACK_MIN_S 900     /* a callback is never promised sooner than this */
 
 struct acd_tenant {
@@ -47,6 +48,7 @@ struct acd_conv {
 	enum route_priority prio;
 	json_t *packet;                   /* the handoff packet (owned) */
 	struct live_sub *sub;             /* events while an agent owns it */
+	int64_t released_at;              /* CONV_RELEASED: when (ms); kept for the wrap-up */
 	struct acd_conv *next;
 };
 
@@ -88,6 +90,8 @@ int acd__speaker_of(const char *from, enum assist_speaker *out);
 void acd__send_assist(struct acd *a, struct acd_conv *c);
 /* The /metrics hook (ctx: the app): queue and agent gauges in Prometheus text. */
 void acd__metrics(struct buf *out, void *ctx);
+/* Forgets released conversations whose wrap-up never came (after ACD_WRAPUP_KEEP_MS). */
+void acd__sweep(struct acd *a, int64_t now);
 /* The stats timer: sends "stats" to subscribed supervisors, once a second. */
 void acd__on_stats(uv_timer_t *timer);
 
