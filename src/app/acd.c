@@ -1051,9 +1051,49 @@ int acd_agent_typing(struct acd *a, struct acd_session *s, int64_t conv_id, bool
 
 /* Ends the agent's hold on the conversation: the AI owns it again, the router and the
  * store know, and the agent gets the wrap-up draft. */
+/* The AI takes a conversation back with its context: the stored dialog state keeps
+ * everything it learned but is no longer "escalated" (which would make the AI only say
+ * that a person has the conversation). Runs on the writer before the owner change. */
+struct resume_job {
+	int64_t tenant_id, conv_id, now;
+};
+
+static int resume_run(struct store_conn *c, void *arg)
+{
+	struct resume_job *j = arg;
+	json_t *conv = NULL, *state = NULL;
+	int rc = store_conversation_get(c, j->tenant_id, j->conv_id, &conv);
+	const json_t *sj = conv ? json_object_get(conv, "state") : NULL;
+	struct dialog_state ds;
+	if (!rc && json_is_object(sj) && !dialog_state_from_json(sj, &ds) && ds.escalated) {
+		ds.escalated = false;
+		ds.priority = DIALOG_P_NONE;
+		ds.failures = 0;
+		ds.low_conf_streak = 0;
+		ds.promised_at = 0;
+		state = dialog_state_to_json(&ds);
+		rc = state ? store_conversation_update(c, j->tenant_id, j->conv_id, -1, NULL, 0, state,
+						       j->now)
+			   : -ENOMEM;
+	}
+	json_decref(state);
+	json_decref(conv);
+	free(j);
+	return rc;
+}
+
 static int release(struct acd *a, struct acd_session *s, struct acd_conv *c, const char *kind)
 {
-	int rc = live_set_owner(a->app, c->tenant_id, c->conv_id, 0, NULL);
+	struct resume_job *rj = calloc(1, sizeof *rj);
+	if (!rj)
+		return -ENOMEM;
+	*rj = (struct resume_job){c->tenant_id, c->conv_id, acd__now_ms() / 1000};
+	int rc = store_write_async(a->app->store, resume_run, rj, NULL, NULL);
+	if (rc) {
+		free(rj);
+		return rc;
+	}
+	rc = live_set_owner(a->app, c->tenant_id, c->conv_id, 0, NULL);
 	if (rc)
 		return rc;
 	route_release(a->r, s->user_id, c->entry_id, acd__now_ms());

@@ -196,8 +196,9 @@ test('an emergency reaches an available agent with its packet; one owner; AI sil
   await c.next((m) => m.type === 'handoff' && m.state === 'ai', 5000, hb);
   const draft = await a1.next((m) => m.type === 'wrapup_draft' && m.conversation === c.conv, 5000, aFrom);
   assert.match(draft.summary, /pouring/);
-  const after = await say(c, 'what are your business hours?');
-  await c.next((m) => m.type === 'message' && m.from === 'ai', 10000, after);
+  const after = await say(c, 'what are your hours on saturday?');
+  const answer = await c.next((m) => m.type === 'message' && m.from === 'ai', 10000, after);
+  assert.match(answer.text, /Saturday|8:00|8 AM/i, 'the AI answers the question again');
   a1.send({ type: 'wrapup', conversation: c.conv, summary: draft.summary, disposition: 'resolved' });
   await a1.next((m) => m.type === 'wrapped_up' && m.conversation === c.conv, 5000, aFrom);
 
