@@ -313,10 +313,13 @@ test('asking for a person: a clear notice with position and wait, then the named
     assert.ok(await a.locator('.tc-badge').isHidden(), 'opening the chat clears the count');
     assert.equal((await transcript(a)).at(-1).text, 'Is the water shut off?');
 
-    /* the agent hands the conversation back: the customer is told, the AI label returns */
+    /* the agent hands the conversation back: the customer is told, the AI label returns
+     * and the AI answers again */
     ws.send(JSON.stringify({ type: 'handback', conversation: offer.conversation }));
     await eventually(async () => (await notices(a)).some((n) => /virtual assistant \(AI\) again/.test(n)), 5000, 'the hand-back notice');
     assert.equal(await a.locator('.tc-sub').innerText(), 'virtual assistant (AI)');
+    const answer = await ask(a, 'what are your hours on saturday?');
+    assert.match(answer, /Saturday|8:00|8 AM/i, `the AI answers the question: ${answer}`);
   } finally {
     ws.close();
     await first.close();
