@@ -172,7 +172,7 @@ static int record_run(struct store_conn *c, void *arg)
 {
 	struct record_job *j = arg;
 	int rc = 0;
-	if (j->status >= 0 && j->entry_id > 0)
+	if (j->status >= 0 && j->entry_id > 0 && j->entry_id < ACD_CALLBACK_ENTRY_BASE)
 		rc = store_queue_entry_update(c, j->tenant_id, j->entry_id,
 					      (enum store_entry_status)j->status, j->user_id, j->at);
 	if (rc == -TN_ECONFLICT)
@@ -247,7 +247,7 @@ static void arm_timer(struct acd *a)
 static void tell_position(struct acd *a, struct acd_conv *c)
 {
 	int64_t pos = 0, wait = 0;
-	if (route_position(a->r, c->entry_id, &pos) || pos == 0)
+	if (c->callback_id || route_position(a->r, c->entry_id, &pos) || pos == 0)
 		return;  /* offered or assigned already: nothing to wait for */
 	int rc = route_estimated_wait(a->r, c->entry_id, acd__now_ms(), &wait);
 	json_t *ev = json_pack("{s:s, s:s, s:I}", "type", "handoff", "state", "queued", "position",
@@ -289,7 +289,7 @@ static int callback_run(struct store_conn *c, void *arg)
 		cb.customer_id = json_integer_value(json_object_get(conv, "customer_id"));
 	json_decref(conv);
 	int rc = store_callback_create(c, j->tenant_id, &cb, j->now, &j->id);
-	if (!rc && j->entry_id > 0) {
+	if (!rc && j->entry_id > 0 && j->entry_id < ACD_CALLBACK_ENTRY_BASE) {
 		rc = store_queue_entry_update(c, j->tenant_id, j->entry_id, STORE_ENTRY_DONE, 0, j->now);
 		if (rc == -TN_ECONFLICT)
 			rc = 0;
@@ -324,12 +324,33 @@ static void callback_done(int result, void *arg)
 			json_object_set_new(ev, "phone", json_string(j->phone));
 		tell_customer(j->a, j->tenant_id, j->conv_id, ev);
 		callbacks_changed(j->a, j->tenant_id);
+		struct acd_tenant *t = tenant_find(j->a, j->tenant_id);
+		if (t)
+			acd__sync_callbacks(j->a, t);
 	}
 	free(j);
 }
 
+static int idle_agents(struct acd *a, int64_t tenant_id)
+{
+	int n = 0;
+	for (struct acd_agent *g = a->agents; g; g = g->next) {
+		struct route_agent_info info;
+		if (!g->sessions || route_agent_get(a->r, g->id, &info) ||
+		    info.status != ROUTE_STATUS_AVAILABLE || info.state != ROUTE_STATE_IDLE)
+			continue;
+		for (struct acd_session *s = g->sessions; s; s = s->next)
+			if (session_has_tenant(s, tenant_id)) {
+				n++;
+				break;
+			}
+	}
+	return n;
+}
+
 /* Nobody could take the conversation: a callback at a time the current staffing can
- * keep (the queue's estimated wait for a routine entry, at least ACD_CALLBACK_MIN_S). */
+ * keep (the queue's estimated wait for a routine entry, and never sooner than the
+ * business's answer time for routine requests). */
 static void queue_callback(struct acd *a, struct acd_conv *c, const char *reason)
 {
 	struct callback_job *j = calloc(1, sizeof *j);
@@ -341,9 +362,13 @@ static void queue_callback(struct acd *a, struct acd_conv *c, const char *reason
 	j->entry_id = c->entry_id;
 	j->now = acd__now_ms() / 1000;
 	int64_t wait = 0;
-	if (route_queue_estimated_wait(a->r, c->queue_id, ROUTE_P3, &wait))
+	if (idle_agents(a, c->tenant_id) > 0)
+		wait = 0;  /* someone is free now: the business's own answer time can be kept */
+	else if (route_queue_estimated_wait(a->r, c->queue_id, ROUTE_P3, &wait))
 		wait = 3600 * 1000;  /* nobody staffed now: an hour */
-	int64_t wait_s = wait / 1000 < ACD_CALLBACK_MIN_S ? ACD_CALLBACK_MIN_S : wait / 1000;
+	struct acd_tenant *t = tenant_find(a, c->tenant_id);
+	int64_t floor_ms = t ? t->sla_ms[ROUTE_P3] : 1800 * 1000;
+	int64_t wait_s = (wait < floor_ms ? floor_ms : wait) / 1000;
 	j->promised_at = j->now + wait_s;
 	snprintf(j->reason, sizeof j->reason, "%s", reason);
 	const char *phone = json_string_value(json_object_get(
@@ -351,6 +376,42 @@ static void queue_callback(struct acd *a, struct acd_conv *c, const char *reason
 	if (phone)
 		snprintf(j->phone, sizeof j->phone, "%s", phone);
 	if (store_write_async(a->app->store, callback_run, j, callback_done, j))
+		free(j);
+}
+
+/* A callback's status change (in progress with its agent, done, cancelled) and its event. */
+struct callback_status_job {
+	int64_t tenant_id, callback_id, user_id, conv_id, now;
+	enum store_callback_status status;
+};
+
+static int callback_status_run(struct store_conn *c, void *arg)
+{
+	struct callback_status_job *j = arg;
+	int rc = store_callback_update(c, j->tenant_id, j->callback_id, j->status, j->user_id, NULL,
+				       j->now);
+	if (!rc) {
+		char actor[32];
+		acd__actor_of(j->user_id, actor, sizeof actor);
+		json_t *d = json_pack("{s:I, s:s}", "callback_id", (json_int_t)j->callback_id, "status",
+				      store_callback_status_name(j->status));
+		rc = store_event_append(c, j->tenant_id, j->now, "callback_status", j->conv_id,
+					j->user_id ? actor : "system", d, NULL);
+		json_decref(d);
+	}
+	free(j);
+	return rc;
+}
+
+static void callback_status(struct acd *a, const struct acd_conv *c, enum store_callback_status st,
+			    int64_t user_id)
+{
+	struct callback_status_job *j = calloc(1, sizeof *j);
+	if (!j)
+		return;
+	*j = (struct callback_status_job){c->tenant_id, c->callback_id, user_id, c->conv_id,
+					  acd__now_ms() / 1000, st};
+	if (store_write_async(a->app->store, callback_status_run, j, NULL, NULL))
 		free(j);
 }
 
@@ -402,6 +463,8 @@ static void on_assigned(struct acd *a, const struct route_action *act)
 	json_t *d = json_pack("{s:I, s:s}", "agent_id", (json_int_t)g->id, "agent", g->name);
 	record(a, c->tenant_id, c->entry_id, STORE_ENTRY_ASSIGNED, g->id, c->conv_id, "assigned",
 	       actor, d);
+	if (c->callback_id)
+		callback_status(a, c, STORE_CALLBACK_IN_PROGRESS, g->id);
 	json_decref(d);
 	if (!c->sub && live_subscribe(a->app, c->tenant_id, c->conv_id, on_conv_event, a, &c->sub))
 		log_error("acd: cannot follow conversation %lld", (long long)c->conv_id);
@@ -424,6 +487,8 @@ static void on_offer(struct acd *a, const struct route_action *act)
 			      "tenant", acd__tenant_json(a, c->tenant_id), "priority",
 			      prio_label(act->priority), "expires_at", exp, "expires_in_ms",
 			      (json_int_t)(act->at - acd__now_ms()), "packet", c->packet);
+	if (m && c->callback_id)
+		json_object_set_new(m, "callback", json_pack("{s:I}", "id", (json_int_t)c->callback_id));
 	acd__agent_send(g, m);
 	json_decref(m);
 	json_t *d = json_pack("{s:I, s:I}", "agent_id", (json_int_t)g->id, "expires_at",
@@ -513,14 +578,24 @@ static void run_actions(struct acd *a)
 				break;
 			case ROUTE_ACT_CALLBACK_OFFER: {
 				struct acd_conv *c = conv_by_entry(a, act->entry_id);
-				if (c) {
+				if (c && c->callback_id) {
+					/* a due callback nobody took: it stays on the list */
+					c->state = CONV_PARKED;
+					record(a, c->tenant_id, 0, -1, 0, c->conv_id, "callback_unanswered",
+					       "system", NULL);
+				} else if (c) {
 					queue_callback(a, c, "nobody answered in time");
 					conv_drop(a, c);
 				}
 				break;
 			}
-			case ROUTE_ACT_CALLBACK_DUE:
+			case ROUTE_ACT_CALLBACK_DUE: {
+				struct acd_conv *c = conv_by_entry(a, act->entry_id);
+				if (c)
+					record(a, c->tenant_id, 0, -1, 0, c->conv_id, "callback_due",
+					       "system", NULL);
 				break;
+			}
 			case ROUTE_ACT_WRAPUP_END:
 				send_state(a, act->agent_id);
 				break;
@@ -609,6 +684,17 @@ static int enqueue(struct acd *a, int64_t tenant_id, int64_t conv_id, int64_t qu
 		   enum route_priority prio, const json_t *packet, const char *reason)
 {
 	struct acd_conv *c = conv_find(a, conv_id);
+	struct route_entry_info info;
+	if (c && c->callback_id && (c->state == CONV_PARKED ||
+				    (c->state == CONV_QUEUED && !route_entry_get(a->r, c->entry_id, &info) &&
+				     (info.state == ROUTE_ENTRY_CALLBACK || info.state == ROUTE_ENTRY_WAITING)))) {
+		/* the customer is back and needs a person now: the callback is superseded */
+		if (c->state == CONV_QUEUED)
+			route_dequeue(a->r, c->entry_id, acd__now_ms());
+		callback_status(a, c, STORE_CALLBACK_CANCELLED, 0);
+		conv_drop(a, c);
+		c = NULL;
+	}
 	if (c && c->state != CONV_RELEASED)
 		return -TN_ECONFLICT;
 	if (c)
@@ -1101,6 +1187,8 @@ static int release(struct acd *a, struct acd_session *s, struct acd_conv *c, con
 	c->sub = NULL;
 	c->state = CONV_RELEASED;
 	c->released_at = acd__now_ms();
+	if (c->callback_id)
+		callback_status(a, c, STORE_CALLBACK_DONE, s->user_id);
 	char actor[32];
 	acd__actor_of(s->user_id, actor, sizeof actor);
 	record(a, c->tenant_id, c->entry_id, STORE_ENTRY_DONE, 0, c->conv_id, kind, actor, NULL);
@@ -1336,6 +1424,74 @@ static int restore_entries(struct acd *a, struct acd_tenant *t)
 	return rc;
 }
 
+void acd__sync_callbacks(struct acd *a, struct acd_tenant *t)
+{
+	struct store_conn *r = store_reader(a->app->store);
+	json_t *rows = NULL;
+	a->synced_at = acd__now_ms();
+	if (t->n_queues == 0 || store_callback_list_open(r, t->id, &rows))
+		return;
+	size_t i;
+	json_t *row;
+	bool routed = false;
+	json_array_foreach(rows, i, row) {
+		int64_t id = json_integer_value(json_object_get(row, "id"));
+		int64_t conv_id = json_integer_value(json_object_get(row, "conversation_id"));
+		const char *st = json_string_value(json_object_get(row, "status"));
+		if (conv_id <= 0 || !st)
+			continue;  /* a callback without a conversation is only listed */
+		bool known = false;
+		for (struct acd_conv *c = a->convs; c; c = c->next)
+			known |= c->callback_id == id;
+		struct acd_conv *old = conv_find(a, conv_id);
+		if (known || (old && old->state != CONV_RELEASED))
+			continue;
+		if (old)
+			conv_drop(a, old);
+		struct acd_conv *c = calloc(1, sizeof *c);
+		if (!c)
+			break;
+		c->conv_id = conv_id;
+		c->tenant_id = t->id;
+		c->queue_id = t->queues[0];
+		c->callback_id = id;
+		c->entry_id = ACD_CALLBACK_ENTRY_BASE + id;
+		c->prio = ROUTE_P3;
+		json_t *h = NULL;
+		if (!store_handoff_latest(r, t->id, conv_id, &h))
+			c->packet = json_incref(json_object_get(h, "packet"));
+		json_decref(h);
+		if (!c->packet)
+			c->packet = json_object();
+		json_object_set_new(c->packet, "callback", json_pack("{s:I, s:O, s:O, s:O}", "id",
+				    (json_int_t)id, "phone", json_object_get(row, "phone"), "reason",
+				    json_object_get(row, "reason"), "promised_at",
+				    json_object_get(row, "promised_at")));
+		c->next = a->convs;
+		a->convs = c;
+		int64_t user = json_integer_value(json_object_get(row, "assigned_user_id"));
+		if (!strcmp(st, "in_progress") && user > 0) {
+			c->state = CONV_ASSIGNED;  /* with its agent since before a restart */
+			c->agent_id = user;
+			continue;
+		}
+		int64_t due = json_integer_value(json_object_get(row, "promised_at")) * 1000;
+		struct route_entry_config e = {.id = c->entry_id, .conversation_id = conv_id,
+					       .tenant_id = t->id, .queue_id = c->queue_id,
+					       .priority = ROUTE_P3, .media = ROUTE_MEDIA_CHAT,
+					       .due_at = due > a->synced_at ? due : 0};
+		c->state = CONV_QUEUED;
+		if (route_enqueue(a->r, &e, a->synced_at)) {
+			conv_drop(a, c);
+			continue;
+		}
+		routed = true;
+	}
+	json_decref(rows);
+	if (routed && !a->closing && a->app->ext[ACD_EXT_SLOT] == a)
+		run_actions(a);
+}
+
 /* The tenant, loaded on first use when it was created after start-up. */
 static int tenant_ensure(struct acd *a, int64_t tenant_id, struct acd_tenant **out)
 {
@@ -1361,6 +1517,7 @@ static int tenant_ensure(struct acd *a, int64_t tenant_id, struct acd_tenant **o
 	a->n_tenants++;
 	if ((rc = load_tenant(a, t, acd__now_ms() / 1000)) || (rc = restore_entries(a, t)))
 		return rc;  /* the tenant stays, without queues: handoffs become callbacks */
+	acd__sync_callbacks(a, t);
 	*out = t;
 	return 0;
 }
@@ -1398,6 +1555,7 @@ int acd_open(struct app *app)
 		t->escalations = json_object();
 		if ((rc = load_tenant(a, t, now_s)) || (rc = restore_entries(a, t)))
 			goto fail;
+		acd__sync_callbacks(a, t);
 	}
 	json_decref(tenants);
 	tenants = NULL;

@@ -345,6 +345,9 @@ void acd__on_stats(uv_timer_t *timer)
 	struct acd *a = timer->data;
 	int64_t now = acd__now_ms();
 	acd__sweep(a, now);
+	if (now - a->synced_at >= ACD_CALLBACK_SYNC_S * 1000)
+		for (size_t i = 0; i < a->n_tenants; i++)
+			acd__sync_callbacks(a, &a->tenants[i]);
 	for (size_t i = 0; i < a->n_tenants; i++) {
 		struct acd_tenant *t = &a->tenants[i];
 		json_t *m = NULL;

@@ -19,7 +19,9 @@ struct tz;
 #define ACD_OFFER_MS_DEFAULT 20000 /* an offer's accept timeout */
 #define ACD_HANDLE_MS 300000       /* initial average handle time for estimates */
 #define ACD_WRAPUP_KEEP_MS (3600 * 1000) /* a wrap-up may come this long after release */
-#define ACD_CALLBACK_MIN_S 900     /* a callback is never promised sooner than this */
+#define ACD_CALLBACK_ENTRY_BASE (INT64_C(1) << 40)  /* router ids of callback entries:
+                                                       this plus the callback's id */
+#define ACD_CALLBACK_SYNC_S 30     /* callbacks made elsewhere are routed this often */
 
 struct acd_tenant {
 	int64_t id;
@@ -39,7 +41,8 @@ struct acd_agent {
 	struct acd_agent *next;
 };
 
-enum conv_state { CONV_PENDING, CONV_QUEUED, CONV_ASSIGNED, CONV_RELEASED };
+/* PARKED: a callback entry nobody took before its answer time; it stays on the list. */
+enum conv_state { CONV_PENDING, CONV_QUEUED, CONV_ASSIGNED, CONV_RELEASED, CONV_PARKED };
 
 /* A conversation the ACD handles: waiting for a person, or owned by one. */
 struct acd_conv {
@@ -49,6 +52,7 @@ struct acd_conv {
 	json_t *packet;                   /* the handoff packet (owned) */
 	struct live_sub *sub;             /* events while an agent owns it */
 	int64_t released_at;              /* CONV_RELEASED: when (ms); kept for the wrap-up */
+	int64_t callback_id;              /* a callback's entry: the callbacks row, else 0 */
 	struct acd_conv *next;
 };
 
@@ -62,6 +66,7 @@ struct acd {
 	struct acd_agent *agents;
 	struct acd_conv *convs;
 	int64_t offer_ms;
+	int64_t synced_at;                /* last callbacks sync (ms) */
 	bool closing;                     /* acd_close ran: late store callbacks only free */
 };
 
@@ -90,6 +95,10 @@ int acd__speaker_of(const char *from, enum assist_speaker *out);
 void acd__send_assist(struct acd *a, struct acd_conv *c);
 /* The /metrics hook (ctx: the app): queue and agent gauges in Prometheus text. */
 void acd__metrics(struct buf *out, void *ctx);
+/* Routes the tenant's open callbacks of a conversation that the router does not hold
+ * yet: pending ones wait until their promised time, then are offered like any entry (P3);
+ * in-progress ones stay with their agent. */
+void acd__sync_callbacks(struct acd *a, struct acd_tenant *t);
 /* Forgets released conversations whose wrap-up never came (after ACD_WRAPUP_KEEP_MS). */
 void acd__sweep(struct acd *a, int64_t now);
 /* The stats timer: sends "stats" to subscribed supervisors, once a second. */

@@ -115,4 +115,18 @@ test('re-offered, raised at the SLA, then a callback the customer is told about;
   }
   const entry = run('sqlite3', [db, `SELECT status FROM queue_entries WHERE conversation_id = ${conv}`]);
   assert.equal(entry.stdout.trim(), 'done');
+
+  // when the callback is due it is offered to an agent like any request
+  const due = await agent.next((m) => m.type === 'offer' && m.conversation === conv && m.callback, 15000);
+  assert.ok(due.callback.id > 0);
+  assert.equal(due.packet.callback.id, due.callback.id);
+  agent.send({ type: 'accept', offer_id: due.offer_id });
+  await agent.next((m) => m.type === 'assigned' && m.conversation === conv && m.packet.callback, 5000);
+  const status = () => run('sqlite3', [db, `SELECT status FROM callbacks WHERE id = ${due.callback.id}`]).stdout.trim();
+  for (let i = 0; i < 50 && status() !== 'in_progress'; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(status(), 'in_progress');
+  agent.send({ type: 'wrapup', conversation: conv, summary: 'Called back; booked a visit.', disposition: 'callback_done' });
+  await agent.next((m) => m.type === 'wrapped_up' && m.conversation === conv, 5000);
+  for (let i = 0; i < 50 && status() !== 'done'; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(status(), 'done');
 });
