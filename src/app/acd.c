@@ -636,7 +636,8 @@ static int enter_router(struct acd *a, struct acd_conv *c)
 {
 	struct route_entry_config e = {.id = c->entry_id, .conversation_id = c->conv_id,
 				       .tenant_id = c->tenant_id, .queue_id = c->queue_id,
-				       .priority = c->prio, .media = ROUTE_MEDIA_CHAT};
+				       .priority = c->prio, .skills = c->skills,
+				       .media = ROUTE_MEDIA_CHAT};
 	int rc = route_enqueue(a->r, &e, acd__now_ms());
 	if (rc)
 		return rc;
@@ -678,6 +679,31 @@ static void enqueue_done(int result, void *arg)
 	free(j);
 }
 
+/* The customer's language as a skill the entry needs, when some agent of the tenant has
+ * language skills on record (otherwise every agent is taken to speak it). */
+static uint32_t language_skill(struct acd *a, int64_t tenant_id, const json_t *packet)
+{
+	enum route_skill lang;
+	const char *l = json_string_value(json_object_get(packet, "language"));
+	if (!l || route_skill_parse(l, &lang) || !(ROUTE_SKILL_BIT(lang) & ROUTE_LANG_BITS))
+		return 0;
+	json_t *rows = NULL;
+	uint32_t need = 0;
+	if (store_agent_skill_list(store_reader(a->app->store), tenant_id, 0, &rows))
+		return 0;
+	size_t i;
+	json_t *row;
+	json_array_foreach(rows, i, row) {
+		enum route_skill sk;
+		if (!route_skill_parse(json_string_value(json_object_get(row, "skill")), &sk) &&
+		    (ROUTE_SKILL_BIT(sk) & ROUTE_LANG_BITS) &&
+		    json_integer_value(json_object_get(row, "level")) > 0)
+			need = ROUTE_SKILL_BIT(lang);
+	}
+	json_decref(rows);
+	return need;
+}
+
 /* Queues conversation conv_id of tenant in queue_id with class prio (the packet is
  * borrowed). 0 or an error. */
 static int enqueue(struct acd *a, int64_t tenant_id, int64_t conv_id, int64_t queue_id,
@@ -712,6 +738,7 @@ static int enqueue(struct acd *a, int64_t tenant_id, int64_t conv_id, int64_t qu
 	c->prio = prio;
 	c->state = CONV_PENDING;
 	c->packet = packet ? json_deep_copy(packet) : json_object();
+	c->skills = language_skill(a, tenant_id, c->packet);
 	c->next = a->convs;
 	a->convs = c;
 	j->a = a;

@@ -53,6 +53,7 @@ struct acd_conv {
 	struct live_sub *sub;             /* events while an agent owns it */
 	int64_t released_at;              /* CONV_RELEASED: when (ms); kept for the wrap-up */
 	int64_t callback_id;              /* a callback's entry: the callbacks row, else 0 */
+	uint32_t skills;                  /* ROUTE_SKILL_BITs the entry needs */
 	struct acd_conv *next;
 };
 

@@ -257,3 +257,32 @@ test('one agent, two businesses: one queue, each conversation labelled with its 
   assert.deepEqual(a2.seen.filter((m) => m.type === 'state').map((m) => m.chats).pop(), 2, 'both held at once');
   await a2.close();
 });
+
+test('with language skills on record, a Spanish chat goes to the agent who speaks Spanish', async () => {
+  const sql = (q) => spawnSync('sqlite3', [db, q], { encoding: 'utf8' });
+  const ids = (email) => Number(sql(`SELECT id FROM users WHERE email = '${email}'`).stdout.trim());
+  const a1id = ids('agent1@brightline.example');
+  const a2id = ids('agent2@brightline.example');
+  const ins = sql(`INSERT INTO agent_skills (tenant_id, user_id, skill, level) VALUES
+    (1, ${a2id}, 'es', 8), (1, ${a2id}, 'plumbing', 5), (1, ${a1id}, 'en', 7), (1, ${a1id}, 'plumbing', 5)`);
+  assert.equal(ins.status, 0, ins.stderr);
+  const a1 = await agentPeer('agent1@brightline.example');
+  const a2 = await agentPeer('agent2@brightline.example');
+  // only the agent without Spanish is available at first
+  await status(a1, 'available');
+  const es = new Peer(wsUrl('/ws/chat?tenant=demo'));
+  await es.opened;
+  es.send({ type: 'hello', lang: 'es' });
+  es.conv = (await es.next((m) => m.type === 'welcome')).conversation;
+  es.n = 0;
+  await say(es, '¡Está cayendo mucha agua del techo de la cocina! Es una emergencia');
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.equal(a1.seen.filter((m) => m.type === 'offer' && m.conversation === es.conv).length, 0,
+    'the agent without Spanish is not offered it');
+  await status(a2, 'available');
+  const offer = await a2.next((m) => m.type === 'offer' && m.conversation === es.conv, 10000);
+  assert.equal(offer.packet.language, 'es');
+  await acceptAndHandBack(a2, offer);
+  await a1.close();
+  await a2.close();
+});
