@@ -243,7 +243,7 @@ static json_t *run_conversation(const json_t *seed, const struct nlu_model *m, c
 		return NULL;
 	}
 	if (seed_apply(st, seed, NULL, 0, now, &tenant_id, &ve)) {
-		snprintf(err, errlen, "seeding failed: %s", ve.msg);
+		snprintf(err, errlen, "seeding failed: %.200s", ve.msg);
 		goto out;
 	}
 	if (store_tenant_get_by_slug(store_reader(st), slug, &tenant)) {
