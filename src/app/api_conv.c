@@ -184,6 +184,8 @@ static int h_conv_message(struct http_request *req, void *arg)
 		msg = "text must be at most 2000 bytes";
 	else if (strlen(json_string_value(text)) != json_string_length(text))
 		msg = "text must not contain NUL";
+	else if (live_text_blank(json_string_value(text), json_string_length(text)))
+		msg = "text must not be blank (only spaces or line breaks)";
 	else if (cid && (!json_is_string(cid) || json_string_length(cid) == 0 ||
 			 json_string_length(cid) > CLIENT_ID_MAX))
 		msg = "client_id must be a string of 1 to 64 bytes";

@@ -12,6 +12,7 @@
 #include "base/tz.h"
 #include "store/store.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,6 +289,43 @@ int live_replay(struct app *app, int64_t tenant_id, int64_t conv_id, int64_t aft
 	json_decref(rows);
 	*out = arr;
 	return 0;
+}
+
+/* ---- blank text --------------------------------------------------------------------- */
+
+static bool blank_cp(uint32_t cp)
+{
+	return (cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 || cp == 0xA0 ||
+	       cp == 0x1680 || cp == 0x180E || (cp >= 0x2000 && cp <= 0x200D) || cp == 0x2028 ||
+	       cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x2060 || cp == 0x3000 ||
+	       cp == 0xFEFF;
+}
+
+bool live_text_blank(const char *text, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	size_t i = 0;
+	while (i < n) {
+		uint32_t cp;
+		size_t len;
+		if (p[i] < 0x80) {
+			cp = p[i];
+			len = 1;
+		} else if ((p[i] & 0xE0) == 0xC0 && i + 1 < n) {
+			cp = (uint32_t)(p[i] & 0x1F) << 6 | (p[i + 1] & 0x3F);
+			len = 2;
+		} else if ((p[i] & 0xF0) == 0xE0 && i + 2 < n) {
+			cp = (uint32_t)(p[i] & 0x0F) << 12 | (uint32_t)(p[i + 1] & 0x3F) << 6 |
+			     (p[i + 2] & 0x3F);
+			len = 3;
+		} else {
+			return false; /* four-byte sequences (and anything else) are visible */
+		}
+		if (!blank_cp(cp))
+			return false;
+		i += len;
+	}
+	return true;
 }
 
 /* ---- subscriptions ------------------------------------------------------------------ */
@@ -837,6 +875,10 @@ int live_open(struct app *app)
 	lv->app = app;
 	app->live = lv;
 	the_live = lv;
+	/* a browser closed mid-reply must not kill the process with SIGPIPE */
+	struct sigaction sa = {.sa_handler = SIG_IGN};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGPIPE, &sa, NULL);
 	return 0;
 }
 

@@ -56,7 +56,9 @@ void live_facts_free_all(struct app *app);
 
 /* ---- the live service (live.c) --------------------------------------------------- */
 
-/* Creates the service in app->live. 0 or -ENOMEM. */
+/* Creates the service in app->live. Also makes the process ignore SIGPIPE, so a peer
+ * that resets its connection while a reply is written costs that write (EPIPE), never
+ * the server. 0 or -ENOMEM. */
 int live_open(struct app *app);
 /* Frees it: pending turns get their callbacks with -ECANCELED (none are left once the
  * store has been closed). */
@@ -159,6 +161,13 @@ json_t *live_message_event(const json_t *row);
  * message events. New array in *out. 0 or a store error. */
 int live_replay(struct app *app, int64_t tenant_id, int64_t conv_id, int64_t after_seq,
 		int limit, json_t **out);
+
+/* True when text (n bytes of valid UTF-8) has nothing to read: empty, or only white
+ * space and invisible format characters (spaces, tabs, line breaks, no-break and
+ * ideographic spaces, zero-width spaces and joiners, the byte order mark). Customer
+ * messages like that are refused at the edges (REST, /ws/chat) before anything is
+ * stored. */
+bool live_text_blank(const char *text, size_t n);
 
 /* ---- routes ------------------------------------------------------------------------ */
 

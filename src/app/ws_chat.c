@@ -21,14 +21,18 @@
 #define CHAT_RATE_PER_SEC 5         /* messages per second per session, sustained */
 #define CHAT_RATE_BURST 10
 #define CHAT_SESSIONS_PER_IP 50
-#define CHAT_IP_SLOTS 1024
+#define CHAT_IP_BUCKETS 4096        /* hash chains of the per-address counts (no cap) */
+
+/* Open sessions of one client address; exists while n > 0. */
+struct ip_count {
+	struct ip_count *next;
+	int n;
+	char ip[48];
+};
 
 struct chat_ctx {
 	struct app *app;
-	struct ip_count {
-		char ip[48];
-		int n;
-	} ips[CHAT_IP_SLOTS];
+	struct ip_count *ips[CHAT_IP_BUCKETS];
 };
 
 struct pending;
@@ -37,7 +41,7 @@ struct chat_session {
 	int refs;                    /* the socket, and each write in flight */
 	struct app *app;
 	struct ws_conn *ws;          /* NULL once closed */
-	int ip_slot;
+	struct ip_count *ipc;        /* this session's count in chat_ctx.ips */
 	int64_t tenant_id;
 	char business[256];
 	char phone[32];
@@ -312,6 +316,10 @@ static void on_customer_message(struct chat_session *s, const json_t *m)
 		send_error(s, "too_long", "text must be at most 2000 bytes", ref);
 		return;
 	}
+	if (live_text_blank(json_string_value(text), json_string_length(text))) {
+		send_error(s, "invalid", "text must not be blank (only spaces or line breaks)", ref);
+		return;
+	}
 	if (!rate_ok(s)) {
 		send_error(s, "rate_limited", "too many messages; wait a moment", ref);
 		return;
@@ -372,24 +380,50 @@ static void on_message(struct ws_conn *ws, bool is_text, const void *data, size_
 
 /* ---- open and close -------------------------------------------------------------------- */
 
-static int ip_take(struct chat_ctx *cc, const char *ip)
+static size_t ip_bucket(const char *ip)
 {
-	int free_slot = -1;
-	for (int i = 0; i < CHAT_IP_SLOTS; i++) {
-		if (cc->ips[i].n && !strcmp(cc->ips[i].ip, ip)) {
-			if (cc->ips[i].n >= CHAT_SESSIONS_PER_IP)
-				return -1;
-			cc->ips[i].n++;
-			return i;
-		}
-		if (!cc->ips[i].n && free_slot < 0)
-			free_slot = i;
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+	for (const unsigned char *p = (const unsigned char *)ip; *p; p++)
+		h = (h ^ *p) * 1099511628211ull;
+	return (size_t)(h % CHAT_IP_BUCKETS);
+}
+
+/* Counts one more session of ip: 0 and *out, -EBUSY when the address already has
+ * CHAT_SESSIONS_PER_IP, -ENOMEM. */
+static int ip_take(struct chat_ctx *cc, const char *ip, struct ip_count **out)
+{
+	size_t k = ip_bucket(ip);
+	struct ip_count *e = cc->ips[k];
+	while (e && strncmp(e->ip, ip, sizeof e->ip - 1))
+		e = e->next;
+	if (e) {
+		if (e->n >= CHAT_SESSIONS_PER_IP)
+			return -EBUSY;
+		e->n++;
+		*out = e;
+		return 0;
 	}
-	if (free_slot < 0)
-		return -1;
-	snprintf(cc->ips[free_slot].ip, sizeof cc->ips[free_slot].ip, "%s", ip);
-	cc->ips[free_slot].n = 1;
-	return free_slot;
+	if (!(e = calloc(1, sizeof *e)))
+		return -ENOMEM;
+	snprintf(e->ip, sizeof e->ip, "%s", ip);
+	e->n = 1;
+	e->next = cc->ips[k];
+	cc->ips[k] = e;
+	*out = e;
+	return 0;
+}
+
+/* Counts one session of e less; the entry goes when none is left. */
+static void ip_release(struct chat_ctx *cc, struct ip_count *e)
+{
+	if (!e || --e->n > 0)
+		return;
+	struct ip_count **pp = &cc->ips[ip_bucket(e->ip)];
+	while (*pp && *pp != e)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = e->next;
+	free(e);
 }
 
 static int on_open(struct ws_conn *ws, struct http_request *req, void *ctx)
@@ -397,18 +431,19 @@ static int on_open(struct ws_conn *ws, struct http_request *req, void *ctx)
 	struct chat_ctx *cc = ctx;
 	struct app *app = cc->app;
 	const char *ip = http_remote_addr(req);
-	int slot = ip_take(cc, ip ? ip : "?");
-	if (slot < 0)
-		return 429;
+	struct ip_count *ipc = NULL;
+	int rc = ip_take(cc, ip ? ip : "?", &ipc);
+	if (rc)
+		return rc == -EBUSY ? 429 : 503;
 	struct chat_session *s = calloc(1, sizeof *s);
 	if (!s) {
-		cc->ips[slot].n--;
+		ip_release(cc, ipc);
 		return 503;
 	}
 	s->refs = 1;
 	s->app = app;
 	s->ws = ws;
-	s->ip_slot = slot;
+	s->ipc = ipc;
 	s->tokens = CHAT_RATE_BURST;
 	s->tokens_at_ms = uv_now(&app->loop);
 	ws_set_data(ws, s);
@@ -436,8 +471,8 @@ static void on_close(struct ws_conn *ws, int code, void *ctx)
 		return;
 	ws_set_data(ws, NULL);
 	s->ws = NULL;
-	if (cc->ips[s->ip_slot].n > 0)
-		cc->ips[s->ip_slot].n--;
+	ip_release(cc, s->ipc);
+	s->ipc = NULL;
 	live_unsubscribe(s->sub);
 	s->sub = NULL;
 	while (s->pend) { /* the writes complete; nobody is told */
@@ -461,6 +496,12 @@ int ws_chat_register(struct app *app)
 
 void ws_chat_free(struct app *app)
 {
+	struct chat_ctx *cc = app->ws_chat;
+	for (size_t i = 0; cc && i < CHAT_IP_BUCKETS; i++)
+		for (struct ip_count *e = cc->ips[i], *nx; e; e = nx) {
+			nx = e->next;
+			free(e);
+		}
 	free(app->ws_chat);
 	app->ws_chat = NULL;
 }

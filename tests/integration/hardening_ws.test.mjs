@@ -1,0 +1,221 @@
+// hardening_ws.test.mjs: hostile use of /ws/chat: blank text, malformed hello fields,
+// another tenant's conversation and visitor token, one visitor's token used on another
+// visitor's conversation, replay bounds, sockets closed in the middle of a turn, and
+// many visitors from many addresses. Every refusal is checked to change
+// nothing, and the server's stderr to hold no sanitizer report.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import WebSocket from 'ws';
+import { agent, Chat, demoDb, serve } from './conv_lib.mjs';
+import { loginAs } from './auth_lib.mjs';
+
+let env, srv, c;
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function assertNoSanitizerReport() {
+  const text = srv.logs().join('\n');
+  assert.doesNotMatch(text, /AddressSanitizer|LeakSanitizer|runtime error:|UndefinedBehaviorSanitizer/,
+    text.slice(-4000));
+}
+
+before(async () => {
+  env = demoDb();
+  srv = await serve(env.db);
+  c = await agent(srv.base, env);
+  const root = await loginAs(srv.base, 'platform@tandem.example', env.logins['platform@tandem.example']);
+  const t = await root.req('POST', '/api/v1/tenants', {
+    slug: 'acme', name: 'Acme Electric', timezone: 'America/Denver', admin_email: 'agent2@brightline.example',
+  });
+  assert.equal(t.status, 201, t.text);
+});
+
+after(async () => {
+  if (srv) {
+    const r = await srv.stop();
+    assertNoSanitizerReport();
+    assert.equal(r.code, 0, `server exit ${r.signal}: ${srv.logs().join('\n')}`);
+  }
+  env?.cleanup();
+});
+
+async function stored(id) {
+  const g = await c.req('GET', `/api/v1/conversations/${id}`);
+  assert.equal(g.status, 200, g.text);
+  return g.json.messages;
+}
+
+test('blank or whitespace-only text gets invalid and stores nothing', async () => {
+  const a = new Chat(srv.base);
+  await a.open();
+  const w = await a.hello();
+  for (const [i, text] of [' ', '\t\n', '\u00a0 \u3000', '\u200b'].entries()) {
+    a.send({ type: 'message', client_id: `blank-${i}`, text });
+    const e = await a.waitFor((m) => m.type === 'error' && m.ref === `blank-${i}`);
+    assert.equal(e.code, 'invalid', JSON.stringify(e));
+  }
+  await sleep(200);
+  assert.deepEqual(await stored(w.conversation), []);
+  assert.ok(!a.got.some((m) => m.type === 'ack'));
+  // the id was not used up
+  const { ack } = await a.message('do you service heat pumps?', 'blank-0');
+  assert.equal(ack.seq, 1);
+  await a.close();
+});
+
+test('malformed hello and message fields get errors and change nothing', async () => {
+  const a = new Chat(srv.base);
+  await a.open();
+  const bad = [
+    { visitor: 5 }, { visitor: ['x'] }, { conversation: '1' }, { conversation: 1.5 }, { conversation: {} },
+    { last_seq: -1 }, { last_seq: 1.5 }, { last_seq: '3' }, { last_seq: null }, { last_seq: true },
+  ];
+  for (const h of bad) {
+    const from = a.got.length;
+    a.send({ type: 'hello', ...h });
+    const e = await a.waitFor((m) => m.type === 'error' || m.type === 'welcome', 5000, from);
+    assert.equal(e.type, 'error', `${JSON.stringify(h)}: ${JSON.stringify(e)}`);
+    assert.equal(e.code, 'invalid');
+  }
+  a.send({ type: 7 });
+  await a.waitFor((m) => m.type === 'error' && m.code === 'invalid');
+  a.ws.send('[1,2]');
+  await a.waitFor((m) => m.type === 'error' && m.code === 'invalid_json');
+  a.ws.send('{"type":"hello","type":"message"}');
+  await a.waitFor((m) => m.type === 'error' && m.code === 'invalid_json' && a.got.filter((x) => x.code === 'invalid_json').length === 2);
+  // a hello with a huge last_seq still opens a session (nothing to replay)
+  // (and last_seq past int64 is a JSON error)
+  a.ws.send('{"type":"hello","last_seq":9223372036854775808}');
+  await a.waitFor((m) => m.type === 'error' && m.code === 'invalid_json' && a.got.filter((x) => x.code === 'invalid_json').length === 3);
+  const from = a.got.length;
+  a.ws.send('{"type":"hello","last_seq":9223372036854775807}');
+  const w = await a.waitFor((m) => m.type === 'welcome', 10000, from);
+  assert.deepEqual(w.messages, []);
+  const badMsgs = [
+    { client_id: 7, text: 'hi' }, { client_id: '', text: 'hi' }, { client_id: 'c'.repeat(65), text: 'hi' },
+    { client_id: ['a'], text: 'hi' }, { client_id: 'ok', text: 42 }, { client_id: 'ok', text: ['hi'] },
+    { client_id: 'ok', text: { t: 'hi' } }, { client_id: 'ok', text: '' }, { client_id: 'ok' },
+  ];
+  for (const m of badMsgs) {
+    const from = a.got.length;
+    a.send({ type: 'message', ...m });
+    const e = await a.waitFor((x) => x.type === 'error' || x.type === 'ack', 5000, from);
+    assert.equal(e.type, 'error', `${JSON.stringify(m)}: ${JSON.stringify(e)}`);
+    assert.equal(e.code, 'invalid');
+  }
+  // broken UTF-8 closes the socket with 1007 and stores nothing
+  a.ws.send(Buffer.from([0x7b, 0x22, 0x74, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0x22, 0x7d]), { binary: false });
+  assert.equal(await a.closed, 1007);
+  assert.deepEqual(await stored(w.conversation), []);
+});
+
+test("a hello naming another tenant's conversation or visitor opens nothing of theirs", async () => {
+  const theirs = new Chat(srv.base, 'acme');
+  await theirs.open();
+  const tw = await theirs.hello();
+  await theirs.message('my name is Kim, my email is kim@example.com', 't1');
+  await theirs.close();
+  const x = new Chat(srv.base, 'demo');
+  await x.open();
+  const xw = await x.hello({ visitor: tw.visitor, conversation: tw.conversation, last_seq: 0 });
+  assert.notEqual(xw.visitor, tw.visitor, 'a token of another business is not honoured');
+  assert.deepEqual(xw.messages, []);
+  assert.equal(xw.business.name, 'Brightline Heating, Cooling & Plumbing');
+  await x.message('what are your hours?', 'x1');
+  await x.close();
+  // their conversation is unchanged
+  const other = await loginAs(srv.base, 'agent2@brightline.example', env.logins['agent2@brightline.example'], 'acme');
+  const g = await other.req('GET', `/api/v1/conversations/${tw.conversation}`);
+  assert.equal(g.status, 200, g.text);
+  assert.equal(g.json.messages.length, 2);
+  assert.ok(!g.json.messages.some((m) => /hours/.test(m.text)));
+});
+
+test("one visitor's token never opens another visitor's conversation", async () => {
+  const a = new Chat(srv.base);
+  await a.open();
+  const wa = await a.hello();
+  await a.message('my furnace will not start', 'a1');
+  await a.close();
+  const b = new Chat(srv.base);
+  await b.open();
+  const wb = await b.hello();
+  await b.message('what are your hours?', 'b1');
+  await b.close();
+  // b's token with a's conversation id: b gets b's own conversation back
+  const b2 = new Chat(srv.base);
+  await b2.open();
+  const w = await b2.hello({ visitor: wb.visitor, conversation: wa.conversation, last_seq: 0 });
+  assert.equal(w.conversation, wb.conversation);
+  assert.ok(!w.messages.some((m) => /furnace/.test(m.text)), JSON.stringify(w.messages));
+  // and a message sent now lands in b's conversation only
+  await b2.message('thanks', 'b2');
+  await b2.close();
+  assert.equal((await stored(wa.conversation)).length, 2);
+  assert.equal((await stored(wb.conversation)).length, 4);
+});
+
+test('sockets closed in the middle of a turn leak nothing and break nothing', async () => {
+  const first = new Chat(srv.base);
+  await first.open();
+  const w = await first.hello();
+  await first.close();
+  for (let i = 0; i < 24; i++) {
+    const x = new Chat(srv.base);
+    await x.open();
+    x.ws.on('error', () => {}); // a reset of the abandoned socket is expected
+    x.send({ type: 'hello', visitor: w.visitor, conversation: w.conversation });
+    if (i % 3) await x.waitFor((m) => m.type === 'welcome');
+    x.send({ type: 'message', client_id: `mid-${i}`, text: 'my AC is blowing warm air' });
+    x.send({ type: 'typing', on: true });
+    if (i % 4 === 1) {
+      // reset (RST) while the AI's turn is in flight: the server's next write hits a dead peer
+      await x.waitFor((m) => m.type === 'typing' && m.on, 10000).catch(() => {});
+      x.ws._socket.resetAndDestroy();
+    } else if (i % 2) x.ws.terminate(); else x.ws.close();
+    await x.closed;
+  }
+  // the conversation carries on with no gaps
+  const y = new Chat(srv.base);
+  await y.open();
+  const yw = await y.hello({ visitor: w.visitor, conversation: w.conversation, last_seq: 0 });
+  assert.equal(yw.conversation, w.conversation);
+  const { ack } = await y.message('what are your hours?', 'after');
+  const msgs = await stored(w.conversation);
+  assert.deepEqual(msgs.map((m) => m.seq), msgs.map((_, i) => i + 1));
+  assert.ok(ack.seq >= 1);
+  await y.close();
+  assertNoSanitizerReport();
+});
+
+test('more than 1,024 visitors from distinct addresses are all served', async () => {
+  const url = `${srv.base.replace('http', 'ws')}/ws/chat?tenant=demo`;
+  const socks = [];
+  const open = (i) => new Promise((resolve) => {
+    const ws = new WebSocket(url, { localAddress: `127.2.${Math.floor(i / 250)}.${1 + (i % 250)}` });
+    ws.once('open', () => resolve({ ws, ok: true }));
+    ws.once('error', (e) => resolve({ ws, ok: false, e }));
+  });
+  const n = 1100;
+  for (let i = 0; i < n; i += 100) {
+    const batch = await Promise.all(Array.from({ length: Math.min(100, n - i) }, (_, k) => open(i + k)));
+    socks.push(...batch);
+  }
+  const refused = socks.filter((s) => !s.ok);
+  assert.equal(refused.length, 0, `${refused.length} refused: ${refused[0]?.e}`);
+  await Promise.all(socks.map((s) => new Promise((resolve) => {
+    if (s.ws.readyState === WebSocket.CLOSED) return resolve();
+    s.ws.once('close', resolve);
+    s.ws.close();
+  })));
+  // the per-address cap still holds for one address
+  const same = [];
+  for (let i = 0; i < 50; i++) {
+    const x = new Chat(srv.base);
+    await x.open();
+    same.push(x);
+  }
+  const extra = new Chat(srv.base);
+  await assert.rejects(extra.open(), /429/);
+  await Promise.all(same.map((x) => x.close()));
+});
