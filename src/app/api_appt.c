@@ -17,6 +17,8 @@
 #include <string.h>
 
 #define APPT_WINDOWS_MAX 48
+/* How far ahead a start or an eta may be: the scheduler's own search horizon. */
+#define APPT_HORIZON_SECONDS ((int64_t)SCHEDULE_HORIZON_MAX * 86400)
 
 /* One appointment write in flight (answered after the commit). */
 struct appt_op {
@@ -325,6 +327,8 @@ static int h_create(struct http_request *req, void *arg)
 		bad = "start must be the start of an appointment window (ISO 8601)";
 	else if (op->start <= op->now)
 		bad = "start must be in the future";
+	else if (op->start > op->now + APPT_HORIZON_SECONDS)
+		bad = "start must be within 366 days";
 	else if ((addr && (!json_is_string(addr) || json_string_length(addr) > 300)) ||
 		 (notes && (!json_is_string(notes) || json_string_length(notes) > 2000)))
 		bad = "address and notes must be strings (at most 300 and 2000 bytes)";
@@ -359,7 +363,21 @@ static int patch_run(struct store_conn *c, struct appt_op *op)
 	int64_t s0 = json_integer_value(json_object_get(row, "start_at"));
 	int64_t e0 = json_integer_value(json_object_get(row, "end_at"));
 	int64_t tech = json_integer_value(json_object_get(row, "technician_id"));
+	enum schedule_trade trade;
+	bool trade_known = !schedule_trade_parse(json_string_value(json_object_get(row, "trade")),
+						 &trade);
 	json_decref(row);
+	if (op->has_start && op->tech && op->tech != tech && trade_known) {
+		const struct dialog_tenant *t = op->facts->t;
+		bool works = false;
+		for (size_t i = 0; i < t->n_techs; i++)
+			if (t->techs[i].id == op->tech)
+				works = t->techs[i].trades & SCHEDULE_TRADE_BIT(trade);
+		if (!works) {
+			snprintf(op->msg, sizeof op->msg, "the technician does not work that service's trade");
+			return -TN_EINVAL_FIELD;
+		}
+	}
 	if (op->has_start) {
 		int64_t slots[APPT_WINDOWS_MAX];
 		int64_t end = op->start + (e0 - s0);
@@ -441,12 +459,14 @@ static int h_patch(struct http_request *req, void *arg)
 			if (schedule_job_state_parse(json_string_value(v), &op->to))
 				bad = "status must be scheduled, en_route, on_site, completed or cancelled";
 		} else if (!strcmp(key, "eta")) {
-			if (time_field(v, t->biz.zone, &op->eta))
-				bad = "eta must be an ISO 8601 time";
+			if (time_field(v, t->biz.zone, &op->eta) || op->eta < op->now - 86400 ||
+			    op->eta > op->now + APPT_HORIZON_SECONDS)
+				bad = "eta must be an ISO 8601 time within 366 days";
 		} else if (!strcmp(key, "start")) {
 			op->has_start = true;
-			if (time_field(v, t->biz.zone, &op->start) || op->start <= op->now)
-				bad = "start must be a future ISO 8601 time";
+			if (time_field(v, t->biz.zone, &op->start) || op->start <= op->now ||
+			    op->start > op->now + APPT_HORIZON_SECONDS)
+				bad = "start must be a future ISO 8601 time within 366 days";
 		} else if (!strcmp(key, "technician_id")) {
 			op->tech = json_integer_value(v);
 			bool found = false;
