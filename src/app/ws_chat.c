@@ -426,13 +426,40 @@ static void ip_release(struct chat_ctx *cc, struct ip_count *e)
 	free(e);
 }
 
+static bool addr_is_loopback(const char *ip)
+{
+	return !strncmp(ip, "127.", 4) || !strcmp(ip, "::1") || !strncmp(ip, "::ffff:127.", 11);
+}
+
+/* The visitor's address for the per-address limit. Behind the reverse proxy of
+ * docs/operations.md every session arrives from loopback, so from a loopback peer the
+ * last X-Forwarded-For entry (the address the proxy itself saw; earlier entries are the
+ * client's say) names the visitor. Anything else uses the peer address. */
+static void client_addr(struct http_request *req, char *out, size_t n)
+{
+	const char *ip = http_remote_addr(req);
+	const char *xff = http_header(req, "X-Forwarded-For");
+	snprintf(out, n, "%s", ip ? ip : "?");
+	if (!ip || !xff || !addr_is_loopback(ip))
+		return;
+	const char *last = strrchr(xff, ',');
+	last = last ? last + 1 : xff;
+	while (*last == ' ' || *last == '\t')
+		last++;
+	size_t len = strcspn(last, " \t");
+	if (len == 0 || len >= n || strspn(last, "0123456789abcdefABCDEF.:") < len)
+		return;
+	snprintf(out, n, "%.*s", (int)len, last);
+}
+
 static int on_open(struct ws_conn *ws, struct http_request *req, void *ctx)
 {
 	struct chat_ctx *cc = ctx;
 	struct app *app = cc->app;
-	const char *ip = http_remote_addr(req);
+	char ip[48];
+	client_addr(req, ip, sizeof ip);
 	struct ip_count *ipc = NULL;
-	int rc = ip_take(cc, ip ? ip : "?", &ipc);
+	int rc = ip_take(cc, ip, &ipc);
 	if (rc)
 		return rc == -EBUSY ? 429 : 503;
 	struct chat_session *s = calloc(1, sizeof *s);

@@ -219,3 +219,30 @@ test('more than 1,024 visitors from distinct addresses are all served', async ()
   await assert.rejects(extra.open(), /429/);
   await Promise.all(same.map((x) => x.close()));
 });
+
+test('behind the reverse proxy each visitor is counted by the address the proxy saw', async () => {
+  const url = `${srv.base.replace('http', 'ws')}/ws/chat?tenant=demo`;
+  const open = (xff) => new Promise((resolve) => {
+    const ws = new WebSocket(url, { headers: { 'X-Forwarded-For': xff } });
+    ws.once('open', () => resolve({ ws, ok: true }));
+    ws.once('error', (e) => resolve({ ws, ok: false, e }));
+  });
+  // 120 visitors through one proxy on loopback: more than 50, all served
+  const many = await Promise.all(Array.from({ length: 120 }, (_, i) => open(`203.0.113.${i + 1}`)));
+  assert.equal(many.filter((s) => !s.ok).length, 0, String(many.find((s) => !s.ok)?.e));
+  // one visitor cannot dodge its own limit by putting made-up addresses first
+  const one = [];
+  for (let i = 0; i < 50; i++) one.push(await open(`10.9.${i}.1, 198.51.100.7`));
+  assert.equal(one.filter((s) => !s.ok).length, 0);
+  const extra = await open('10.10.10.10, 198.51.100.7');
+  assert.equal(extra.ok, false);
+  assert.match(String(extra.e), /429/);
+  // a header that is not an address is not trusted: the peer address counts
+  const junk = await open('not-an-address');
+  assert.equal(junk.ok, true);
+  await Promise.all([...many, ...one, junk].map((s) => new Promise((resolve) => {
+    if (s.ws.readyState === WebSocket.CLOSED) return resolve();
+    s.ws.once('close', resolve);
+    s.ws.close();
+  })));
+});
