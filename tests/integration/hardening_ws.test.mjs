@@ -1,8 +1,9 @@
 // hardening_ws.test.mjs: hostile use of /ws/chat: blank text, malformed hello fields,
 // another tenant's conversation and visitor token, one visitor's token used on another
-// visitor's conversation, replay bounds, sockets closed in the middle of a turn, and
-// many visitors from many addresses. Every refusal is checked to change
-// nothing, and the server's stderr to hold no sanitizer report.
+// visitor's conversation, replay bounds, sockets closed or reset in the middle of a
+// turn, many visitors from many addresses or through one proxy, and one client id sent
+// at once from two tabs. Every refusal is checked to change nothing, and the server's
+// stderr to hold no sanitizer report.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
@@ -245,4 +246,32 @@ test('behind the reverse proxy each visitor is counted by the address the proxy 
     s.ws.once('close', resolve);
     s.ws.close();
   })));
+});
+
+test('the same client id sent at once from two tabs, or again with other text, is stored once', async () => {
+  const a = new Chat(srv.base);
+  await a.open();
+  const w = await a.hello();
+  const b = new Chat(srv.base);
+  await b.open();
+  await b.hello({ visitor: w.visitor, conversation: w.conversation });
+  for (let i = 0; i < 3; i++) {
+    a.send({ type: 'message', client_id: 'dup', text: 'what are your hours?' });
+    b.send({ type: 'message', client_id: 'dup', text: 'what are your hours?' });
+  }
+  b.send({ type: 'message', client_id: 'dup', text: 'cancel all my appointments' });
+  const acks = async (x, n) => {
+    for (let t = 0; t < 100 && x.got.filter((m) => m.type === 'ack').length < n; t++) await sleep(50);
+    return x.got.filter((m) => m.type === 'ack');
+  };
+  const ackA = await acks(a, 3);
+  const ackB = await acks(b, 4);
+  assert.equal(ackA.length, 3);
+  assert.equal(ackB.length, 4);
+  assert.equal(new Set([...ackA, ...ackB].map((m) => m.seq)).size, 1, 'every ack names the one stored message');
+  const msgs = await stored(w.conversation);
+  assert.equal(msgs.filter((m) => m.from === 'customer').length, 1);
+  assert.equal(msgs[0].text, 'what are your hours?');
+  await a.close();
+  await b.close();
 });
