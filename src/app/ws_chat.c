@@ -20,6 +20,7 @@
 #define CHAT_CLIENT_ID_MAX 64
 #define CHAT_RATE_PER_SEC 5         /* messages per second per session, sustained */
 #define CHAT_RATE_BURST 10
+#define CHAT_TYPING_ON_MS 1000    /* at most one "typing on" passed on per second */
 #define CHAT_SESSIONS_PER_IP 50
 #define CHAT_IP_BUCKETS 4096        /* hash chains of the per-address counts (no cap) */
 
@@ -52,6 +53,8 @@ struct chat_session {
 	struct pending *pend;        /* messages waiting for their ack */
 	double tokens;               /* rate limit bucket */
 	uint64_t tokens_at_ms;
+	bool typing_on;              /* the typing state last passed on */
+	uint64_t typing_on_at_ms;    /* when "on" was last passed on (0: never) */
 };
 
 struct pending {
@@ -344,6 +347,23 @@ static void on_customer_message(struct chat_session *s, const json_t *m)
 	}
 }
 
+/* Passes the customer's typing indicator on, but not a flood of them: "off" only after
+ * an "on", and "on" at most once per CHAT_TYPING_ON_MS (the indicator can never be left
+ * stuck on by what is dropped). */
+static void on_typing(struct chat_session *s, bool on)
+{
+	uint64_t now = uv_now(&s->app->loop);
+	if (on) {
+		if (s->typing_on_at_ms && now - s->typing_on_at_ms < CHAT_TYPING_ON_MS)
+			return;
+		s->typing_on_at_ms = now ? now : 1;
+	} else if (!s->typing_on) {
+		return;
+	}
+	s->typing_on = on;
+	live_typing(s->app, s->tenant_id, s->conv_id, "customer", on);
+}
+
 static void on_message(struct ws_conn *ws, bool is_text, const void *data, size_t len, void *ctx)
 {
 	(void)ctx;
@@ -370,8 +390,7 @@ static void on_message(struct ws_conn *ws, bool is_text, const void *data, size_
 	else if (!strcmp(type, "message"))
 		on_customer_message(s, m);
 	else if (!strcmp(type, "typing"))
-		live_typing(s->app, s->tenant_id, s->conv_id, "customer",
-			    json_is_true(json_object_get(m, "on")));
+		on_typing(s, json_is_true(json_object_get(m, "on")));
 	else
 		send_error(s, "unknown_type", "unknown message type",
 			   json_string_value(json_object_get(m, "client_id")));

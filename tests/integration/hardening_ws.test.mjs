@@ -1,9 +1,9 @@
 // hardening_ws.test.mjs: hostile use of /ws/chat: blank text, malformed hello fields,
 // another tenant's conversation and visitor token, one visitor's token used on another
 // visitor's conversation, replay bounds, sockets closed or reset in the middle of a
-// turn, many visitors from many addresses or through one proxy, and one client id sent
-// at once from two tabs. Every refusal is checked to change nothing, and the server's
-// stderr to hold no sanitizer report.
+// turn, many visitors from many addresses or through one proxy, one client id sent at
+// once from two tabs, and a typing flood. Every refusal is checked to change nothing,
+// and the server's stderr to hold no sanitizer report.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
@@ -274,4 +274,42 @@ test('the same client id sent at once from two tabs, or again with other text, i
   assert.equal(msgs[0].text, 'what are your hours?');
   await a.close();
   await b.close();
+});
+
+test("a customer's typing flood reaches the agent as a few indicators, ending off", async () => {
+  const agentWs = new WebSocket(`${srv.base.replace('http', 'ws')}/ws/agent`, { headers: { Cookie: c.cookie } });
+  const seen = [];
+  const waitAgent = (pred, ms = 10000) => new Promise((resolve, reject) => {
+    const hit = seen.find(pred);
+    if (hit) return resolve(hit);
+    const timer = setTimeout(() => reject(new Error(`timed out; agent saw ${JSON.stringify(seen.slice(-6))}`)), ms);
+    agentWs.on('message', function onMsg() {
+      const m = seen.find(pred);
+      if (m) { clearTimeout(timer); agentWs.off('message', onMsg); resolve(m); }
+    });
+  });
+  agentWs.on('message', (d) => seen.push(JSON.parse(d.toString())));
+  await new Promise((resolve, reject) => { agentWs.once('open', resolve); agentWs.once('error', reject); });
+  await waitAgent((m) => m.type === 'hello');
+  agentWs.send(JSON.stringify({ type: 'status', status: 'available' }));
+  await waitAgent((m) => m.type === 'state' && m.status === 'available');
+  const a = new Chat(srv.base);
+  await a.open();
+  const w = await a.hello();
+  a.send({ type: 'message', client_id: 'urgent', text: 'Water is pouring through my kitchen ceiling right now!' });
+  const offer = await waitAgent((m) => m.type === 'offer' && m.conversation === w.conversation);
+  agentWs.send(JSON.stringify({ type: 'accept', offer_id: offer.offer_id }));
+  await waitAgent((m) => m.type === 'assigned' && m.conversation === w.conversation);
+  await a.waitFor((m) => m.type === 'handoff' && m.state === 'assigned');
+  for (let i = 0; i < 400; i++) a.send({ type: 'typing', on: i % 2 === 0 });
+  a.send({ type: 'typing', on: false });
+  a.send({ type: 'message', client_id: 'after-typing', text: 'are you there?' });
+  await waitAgent((m) => m.type === 'message' && m.conversation === w.conversation && m.client_id === 'after-typing');
+  const typing = seen.filter((m) => m.type === 'typing' && m.conversation === w.conversation);
+  assert.ok(typing.length >= 2 && typing.length <= 10, `the agent got ${typing.length} typing events`);
+  assert.equal(typing[0].on, true);
+  assert.equal(typing.at(-1).on, false, 'the indicator is not left on');
+  agentWs.send(JSON.stringify({ type: 'status', status: 'offline' }));
+  agentWs.close();
+  await a.close();
 });
