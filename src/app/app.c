@@ -1,5 +1,6 @@
 /* app.c: 'tandem serve' start-up, signal handling and graceful shutdown. */
 #include "app/app.h"
+#include <signal.h>
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/jsonx.h"
@@ -159,6 +160,11 @@ int app_run(const struct app_config *cfg)
 	}
 	app->cfg = *cfg;
 	app->exit_code = 1;
+	/* A peer that closes mid-write (a browser tab closed during a reply) must make that
+	 * write fail, not kill the process with SIGPIPE. */
+	struct sigaction ignore = {.sa_handler = SIG_IGN};
+	sigemptyset(&ignore.sa_mask);
+	sigaction(SIGPIPE, &ignore, NULL);
 	bool modules_open = false;
 	int rc = uv_loop_init(&app->loop);
 	if (rc < 0) {

@@ -12,7 +12,6 @@
 #include "base/tz.h"
 #include "store/store.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -875,10 +874,6 @@ int live_open(struct app *app)
 	lv->app = app;
 	app->live = lv;
 	the_live = lv;
-	/* a browser closed mid-reply must not kill the process with SIGPIPE */
-	struct sigaction sa = {.sa_handler = SIG_IGN};
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGPIPE, &sa, NULL);
 	return 0;
 }
 
