@@ -189,6 +189,9 @@ void http__ws_timer(struct http_conn *c);
 void http__ws_closed(struct http_conn *c);
 /* Starts the close handshake with 1001 (server going away). */
 void http__ws_going_away(struct http_conn *c);
+/* True when c is a WebSocket session that holds no wslay context right now (idle at a
+ * message boundary; one is made again when input arrives or something is sent). */
+bool http__ws_hibernating(const struct http_conn *c);
 
 /* metrics.c */
 void http__metrics_record(struct http_server *srv, const char *route, int status,

@@ -1,5 +1,6 @@
 /* ws.c: WebSocket sessions (RFC 6455) over wslay's event API: handshake, messages,
- * UTF-8 and size checks, pings, close handshake, output back-pressure. */
+ * UTF-8 and size checks, pings, close handshake, output back-pressure, and hibernation
+ * (an idle session keeps no wslay context between messages). */
 #include "base/log.h"
 #include "base/utf8.h"
 #include "http/internal.h"
@@ -16,9 +17,16 @@
 #define WS_SOCKET_HIGH_WATER (128 * 1024)
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
+/* Hibernation: wslay's event context (two fixed buffers of about 4 KiB each) holds state
+ * only while a frame is half read, a message is half reassembled, output is queued in it
+ * or a close handshake is under way. Between messages none of that exists, so the
+ * context is freed after every flush that leaves the session at a message boundary and
+ * made anew (same callbacks, same limits) when input arrives or something is sent. The
+ * session tracks frame boundaries itself (wslay does not expose them); wslay still
+ * parses and checks every byte. */
 struct ws_conn {
 	struct http_conn *conn;
-	struct wslay_event_context *ctx;
+	struct wslay_event_context *ctx;  /* NULL while hibernating */
 	const struct route *route;
 	void *data;
 	const char *param_name[HTTP_MAX_PARAMS];
@@ -31,7 +39,67 @@ struct ws_conn {
 	bool in_recv;           /* inside wslay_event_recv: no flushing */
 	bool ping_sent;
 	bool closing;           /* we started the close handshake */
+	/* input framing as seen so far, to know when wslay holds no partial input */
+	bool fragmented;        /* a data message whose final frame has not arrived */
+	uint8_t hdr_len;        /* bytes of the current frame header seen */
+	uint8_t hdr[14];
+	uint64_t pay_left;      /* payload bytes of the current frame not yet seen */
 };
+
+/* Header size once enough of it is known (0 = not yet). */
+static size_t frame_header_size(const uint8_t *h, size_t n)
+{
+	if (n < 2)
+		return 0;
+	size_t len7 = h[1] & 0x7f;
+	return 2 + (len7 == 126 ? 2 : len7 == 127 ? 8 : 0) + ((h[1] & 0x80) ? 4 : 0);
+}
+
+static void frame_done(struct ws_conn *ws)
+{
+	unsigned op = ws->hdr[0] & 0x0f;
+	bool fin = ws->hdr[0] & 0x80;
+	if (op == WSLAY_TEXT_FRAME || op == WSLAY_BINARY_FRAME)
+		ws->fragmented = !fin;
+	else if (op == WSLAY_CONTINUATION_FRAME && fin)
+		ws->fragmented = false;
+}
+
+/* Follows frame boundaries over received bytes (wslay validates them; this only
+ * counts). */
+static void track_input(struct ws_conn *ws, const uint8_t *p, size_t n)
+{
+	while (n) {
+		if (ws->pay_left) {
+			size_t k = n < ws->pay_left ? n : (size_t)ws->pay_left;
+			ws->pay_left -= k;
+			p += k;
+			n -= k;
+			if (!ws->pay_left) {
+				frame_done(ws);
+				ws->hdr_len = 0;
+			}
+			continue;
+		}
+		ws->hdr[ws->hdr_len++] = *p++;
+		n--;
+		size_t need = frame_header_size(ws->hdr, ws->hdr_len);
+		if (!need || ws->hdr_len < need)
+			continue;
+		size_t len7 = ws->hdr[1] & 0x7f;
+		uint64_t len = len7;
+		if (len7 >= 126) {
+			len = 0;
+			for (size_t i = 0; i < (len7 == 126 ? 2u : 8u); i++)
+				len = len << 8 | ws->hdr[2 + i];
+		}
+		ws->pay_left = len;
+		if (!len) {
+			frame_done(ws);
+			ws->hdr_len = 0;
+		}
+	}
+}
 
 static ssize_t recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags,
 		       void *user)
@@ -102,11 +170,46 @@ static void ws_free(struct ws_conn *ws)
 	free(ws);
 }
 
-/* Hands queued frames to the socket; closes the connection once both sides closed. */
+/* Makes sure the session has a wslay context. 0 or -ENOMEM. */
+static int ws_wake(struct ws_conn *ws)
+{
+	if (ws->ctx)
+		return 0;
+	if (wslay_event_context_server_init(&ws->ctx, &callbacks, ws)) {
+		ws->ctx = NULL;
+		return -ENOMEM;
+	}
+	wslay_event_config_set_max_recv_msg_length(ws->ctx, ws->conn->srv->cfg.max_ws_message);
+	return 0;
+}
+
+/* Frees the wslay context when it holds nothing a fresh one would not: no partial frame
+ * or message, no queued or half-sent output, no close sent or received. */
+static void ws_sleep(struct ws_conn *ws)
+{
+	struct wslay_event_context *ctx = ws->ctx;
+	if (!ctx || ws->in_recv || ws->handshaking || ws->closing ||
+	    ws->conn->state != CONN_WS || ws->hdr_len || ws->pay_left || ws->fragmented)
+		return;
+	if (wslay_event_want_write(ctx) || wslay_event_get_queued_msg_count(ctx) ||
+	    !wslay_event_get_read_enabled(ctx) || !wslay_event_get_write_enabled(ctx) ||
+	    wslay_event_get_close_sent(ctx) || wslay_event_get_close_received(ctx))
+		return;
+	wslay_event_context_free(ctx);
+	ws->ctx = NULL;
+}
+
+bool http__ws_hibernating(const struct http_conn *c)
+{
+	return c->ws && !c->ws->ctx;
+}
+
+/* Hands queued frames to the socket; closes the connection once both sides closed;
+ * hibernates the session when it is left idle. */
 static void ws_flush(struct ws_conn *ws)
 {
 	struct http_conn *c = ws->conn;
-	if (ws->handshaking || ws->in_recv || c->state != CONN_WS)
+	if (ws->handshaking || ws->in_recv || c->state != CONN_WS || !ws->ctx)
 		return;
 	if (wslay_event_want_write(ws->ctx)) {
 		struct buf *out = &c->srv->ws_out;
@@ -131,7 +234,9 @@ static void ws_flush(struct ws_conn *ws)
 			http__conn_close(c);
 		else
 			c->close_after_write = true;
+		return;
 	}
+	ws_sleep(ws);
 }
 
 void http__ws_writable(struct http_conn *c)
@@ -153,6 +258,11 @@ void http__ws_read(struct http_conn *c, const char *data, size_t len)
 		return;
 	ws->last_rx = uv_now(c->srv->loop);
 	ws->ping_sent = false;
+	if (ws_wake(ws)) {
+		http__conn_close(c);
+		return;
+	}
+	track_input(ws, (const uint8_t *)data, len);
 	ws->rx = data;
 	ws->rx_len = len;
 	ws->in_recv = true;
@@ -183,6 +293,10 @@ void http__ws_timer(struct http_conn *c)
 	uint64_t idle = now - ws->last_rx;
 	if (idle + 5 >= cfg->ws_ping_interval_ms) {
 		struct wslay_event_msg ping = {WSLAY_PING, NULL, 0};
+		if (ws_wake(ws)) {
+			http__conn_close(c);
+			return;
+		}
 		if (wslay_event_queue_msg(ws->ctx, &ping) == 0) {
 			ws->ping_sent = true;
 			http__timer_set(c, TIMER_WS, cfg->ws_ping_timeout_ms);
@@ -199,12 +313,12 @@ void http__ws_closed(struct http_conn *c)
 	c->ws = NULL;
 	if (!ws)
 		return;
-	int code = 1006;
-	if (wslay_event_get_close_received(ws->ctx)) {
+	int code = 1006;   /* a hibernating session has neither sent nor received a close */
+	if (ws->ctx && wslay_event_get_close_received(ws->ctx)) {
 		code = wslay_event_get_status_code_received(ws->ctx);
 		if (code == 0 || code == WSLAY_CODE_NO_STATUS_RCVD)
 			code = 1005;
-	} else if (wslay_event_get_close_sent(ws->ctx)) {
+	} else if (ws->ctx && wslay_event_get_close_sent(ws->ctx)) {
 		code = wslay_event_get_status_code_sent(ws->ctx);
 	}
 	c->srv->nws--;
@@ -217,8 +331,10 @@ static int ws_start_close(struct ws_conn *ws, int code, const char *reason)
 {
 	struct http_conn *c = ws->conn;
 	if ((c->state != CONN_WS && !ws->handshaking) || ws->closing ||
-	    wslay_event_get_close_sent(ws->ctx))
+	    (ws->ctx && wslay_event_get_close_sent(ws->ctx)))
 		return -EPIPE;
+	if (ws_wake(ws))
+		return -ENOMEM;
 	size_t rlen = reason ? strlen(reason) : 0;
 	if (rlen > 123)
 		rlen = 123;
@@ -303,15 +419,14 @@ void http__ws_upgrade(struct http_request *req, struct route *r)
 		return;
 	}
 	struct ws_conn *ws = calloc(1, sizeof *ws);
-	if (!ws || wslay_event_context_server_init(&ws->ctx, &callbacks, ws)) {
-		ws_free(ws);
+	if (!ws) {
 		http_respond_error(req, 503, "unavailable", "out of memory");
 		return;
 	}
 	ws->conn = c;
 	ws->route = r;
 	ws->handshaking = true;
-	wslay_event_config_set_max_recv_msg_length(ws->ctx, srv->cfg.max_ws_message);
+	/* the wslay context is made when the session first sends or receives */
 	for (int i = 0; i < req->nparam; i++) {
 		ws->param_name[i] = req->param_name[i];
 		ws->param_val[i] = req->param_val[i];
@@ -374,10 +489,12 @@ static int ws_send(struct ws_conn *ws, uint8_t opcode, const void *data, size_t 
 {
 	struct http_conn *c = ws->conn;
 	if ((c->state != CONN_WS && !ws->handshaking) || ws->closing ||
-	    wslay_event_get_close_sent(ws->ctx))
+	    (ws->ctx && wslay_event_get_close_sent(ws->ctx)))
 		return -EPIPE;
 	if (ws_output_pending(ws) > c->srv->cfg.max_output_bytes)
 		return -ENOBUFS;
+	if (ws_wake(ws))
+		return -ENOMEM;
 	struct wslay_event_msg m = {opcode, data, len};
 	int rc = wslay_event_queue_msg(ws->ctx, &m);
 	if (rc == WSLAY_ERR_NOMEM)
@@ -402,7 +519,8 @@ int ws_send_binary(struct ws_conn *ws, const void *data, size_t len)
 
 size_t ws_output_pending(const struct ws_conn *ws)
 {
-	return wslay_event_get_queued_msg_length(ws->ctx) + ws->conn->out_pending;
+	size_t queued = ws->ctx ? wslay_event_get_queued_msg_length(ws->ctx) : 0;
+	return queued + ws->conn->out_pending;
 }
 
 int ws_close(struct ws_conn *ws, int code, const char *reason)
