@@ -212,6 +212,18 @@ int api_require(struct app *app, struct http_request *req, enum auth_perm perm,
  * bytes). False when the cookie is absent, empty or does not fit. */
 bool api_cookie_get(const char *header, const char *name, char *out, size_t n);
 
+/* One REST route: method, path pattern, handler and the route's metrics name. */
+struct api_route {
+	const char *method;
+	const char *path;
+	int (*fn)(struct http_request *req, void *arg);
+	const char *name;
+};
+
+/* Registers n routes on app->http, each handler called with app as its argument.
+ * 0, or the first http_route error. */
+int api_routes_add(struct app *app, const struct api_route *routes, size_t n);
+
 /* Parses the request body as a JSON object; on failure responds 400 invalid_json and
  * returns NULL. New reference. */
 json_t *api_body_json(struct http_request *req);

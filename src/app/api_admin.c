@@ -677,13 +677,13 @@ static int resource_register(struct app *app, struct admin_route *rt)
 
 int api_admin_register(struct app *app)
 {
-	int rc;
-	if ((rc = http_route(app->http, "GET", "/api/v1/settings", h_settings_get, app,
-			     "settings_get")) ||
-	    (rc = http_route(app->http, "PUT", "/api/v1/settings", h_settings_put, app,
-			     "settings_put")) ||
-	    (rc = http_route(app->http, "PATCH", "/api/v1/settings", h_settings_patch, app,
-			     "settings_patch")))
+	static const struct api_route settings[] = {
+		{"GET", "/api/v1/settings", h_settings_get, "settings_get"},
+		{"PUT", "/api/v1/settings", h_settings_put, "settings_put"},
+		{"PATCH", "/api/v1/settings", h_settings_patch, "settings_patch"},
+	};
+	int rc = api_routes_add(app, settings, sizeof settings / sizeof settings[0]);
+	if (rc)
 		return rc;
 	for (size_t i = 0; i < N_RESOURCES; i++) {
 		routes[i].app = app;

@@ -592,19 +592,13 @@ out:
 
 int api_appt_register(struct app *app)
 {
-	int rc;
-	if ((rc = http_route(app->http, "GET", "/api/v1/appointments", h_list, app,
-			     "appointments_list")) ||
-	    (rc = http_route(app->http, "POST", "/api/v1/appointments", h_create, app,
-			     "appointments_create")) ||
-	    (rc = http_route(app->http, "GET", "/api/v1/appointments/{id}", h_get, app,
-			     "appointments_get")) ||
-	    (rc = http_route(app->http, "PATCH", "/api/v1/appointments/{id}", h_patch, app,
-			     "appointments_patch")) ||
-	    (rc = http_route(app->http, "DELETE", "/api/v1/appointments/{id}", h_delete, app,
-			     "appointments_delete")) ||
-	    (rc = http_route(app->http, "GET", "/api/v1/technicians/{id}/calendar.ics", h_ical, app,
-			     "technician_calendar")))
-		return rc;
-	return 0;
+	static const struct api_route routes[] = {
+		{"GET", "/api/v1/appointments", h_list, "appointments_list"},
+		{"POST", "/api/v1/appointments", h_create, "appointments_create"},
+		{"GET", "/api/v1/appointments/{id}", h_get, "appointments_get"},
+		{"PATCH", "/api/v1/appointments/{id}", h_patch, "appointments_patch"},
+		{"DELETE", "/api/v1/appointments/{id}", h_delete, "appointments_delete"},
+		{"GET", "/api/v1/technicians/{id}/calendar.ics", h_ical, "technician_calendar"},
+	};
+	return api_routes_add(app, routes, sizeof routes / sizeof routes[0]);
 }

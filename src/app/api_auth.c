@@ -194,6 +194,17 @@ int api_op_prework(struct api_op *op, int (*work)(struct api_op *op))
 
 /* ---- authentication ------------------------------------------------------------- */
 
+int api_routes_add(struct app *app, const struct api_route *routes, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int rc = http_route(app->http, routes[i].method, routes[i].path, routes[i].fn, app,
+				    routes[i].name);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 bool api_cookie_get(const char *header, const char *name, char *out, size_t n)
 {
 	size_t nl = strlen(name);

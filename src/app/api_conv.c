@@ -313,15 +313,12 @@ static int h_conv_list(struct http_request *req, void *arg)
 
 int api_conv_register(struct app *app)
 {
-	int rc;
-	if ((rc = http_route(app->http, "POST", "/api/v1/conversations", h_conv_create, app,
-			     "conversations_create")) ||
-	    (rc = http_route(app->http, "GET", "/api/v1/conversations", h_conv_list, app,
-			     "conversations_list")) ||
-	    (rc = http_route(app->http, "GET", "/api/v1/conversations/{id}", h_conv_get, app,
-			     "conversations_get")) ||
-	    (rc = http_route(app->http, "POST", "/api/v1/conversations/{id}/messages",
-			     h_conv_message, app, "conversations_message")))
-		return rc;
-	return 0;
+	static const struct api_route routes[] = {
+		{"POST", "/api/v1/conversations", h_conv_create, "conversations_create"},
+		{"GET", "/api/v1/conversations", h_conv_list, "conversations_list"},
+		{"GET", "/api/v1/conversations/{id}", h_conv_get, "conversations_get"},
+		{"POST", "/api/v1/conversations/{id}/messages", h_conv_message,
+		 "conversations_message"},
+	};
+	return api_routes_add(app, routes, sizeof routes / sizeof routes[0]);
 }

@@ -18,32 +18,6 @@
 
 #define COOKIE_NAME "tandem_session"
 
-/* Finds name=value in a Cookie header; copies the value into out (false when absent or
- * too long). */
-static bool cookie_value(const char *header, const char *name, char *out, size_t n)
-{
-	size_t nl = strlen(name);
-	const char *p = header;
-	while (p && *p) {
-		while (*p == ' ' || *p == ';')
-			p++;
-		const char *end = strchr(p, ';');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		if (len > nl && !strncmp(p, name, nl) && p[nl] == '=') {
-			size_t vl = len - nl - 1;
-			while (vl && p[nl + vl] == ' ')
-				vl--;
-			if (vl == 0 || vl >= n)
-				return false;
-			memcpy(out, p + nl + 1, vl);
-			out[vl] = '\0';
-			return true;
-		}
-		p = end;
-	}
-	return false;
-}
-
 static void copy_str(char *dst, size_t cap, const char *src)
 {
 	snprintf(dst, cap, "%s", src ? src : "");
@@ -86,7 +60,7 @@ static int on_open(struct ws_conn *ws, struct http_request *req, void *ctx)
 		return 503;
 	const char *cookie = http_header(req, "Cookie");
 	char token[AUTH_TOKEN_SIZE];
-	if (!cookie || !cookie_value(cookie, COOKIE_NAME, token, sizeof token))
+	if (!cookie || !api_cookie_get(cookie, COOKIE_NAME, token, sizeof token))
 		return 401;
 	struct auth_principal p;
 	if (auth_session_resolve(store_reader(app->store), token, clock_now(NULL), &p))
