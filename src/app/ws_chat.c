@@ -20,7 +20,8 @@
 #define CHAT_CLIENT_ID_MAX 64
 #define CHAT_RATE_PER_SEC 5         /* messages per second per session, sustained */
 #define CHAT_RATE_BURST 10
-#define CHAT_TYPING_ON_MS 1000    /* at most one "typing on" passed on per second */
+#define CHAT_TYPING_PER_SEC 2.0   /* "typing on" indicators passed on per second ... */
+#define CHAT_TYPING_BURST 4.0     /* ... after a burst of this many */
 #define CHAT_SESSIONS_PER_IP 50
 #define CHAT_IP_BUCKETS 4096        /* hash chains of the per-address counts (no cap) */
 
@@ -54,7 +55,8 @@ struct chat_session {
 	double tokens;               /* rate limit bucket */
 	uint64_t tokens_at_ms;
 	bool typing_on;              /* the typing state last passed on */
-	uint64_t typing_on_at_ms;    /* when "on" was last passed on (0: never) */
+	double typing_tokens;        /* "typing on" bucket (starts full) */
+	uint64_t typing_tokens_at_ms;
 };
 
 struct pending {
@@ -348,17 +350,26 @@ static void on_customer_message(struct chat_session *s, const json_t *m)
 }
 
 /* Passes the customer's typing indicator on, but not a flood of them: "off" only after
- * an "on", and "on" at most once per CHAT_TYPING_ON_MS (the indicator can never be left
- * stuck on by what is dropped). */
+ * an "on" (so what is dropped can never leave the indicator stuck on), a repeated "on"
+ * never, and a new "on" from a bucket of CHAT_TYPING_PER_SEC with a burst of
+ * CHAT_TYPING_BURST, so a person who starts typing again is always shown. */
 static void on_typing(struct chat_session *s, bool on)
 {
-	uint64_t now = uv_now(&s->app->loop);
-	if (on) {
-		if (s->typing_on_at_ms && now - s->typing_on_at_ms < CHAT_TYPING_ON_MS)
-			return;
-		s->typing_on_at_ms = now ? now : 1;
-	} else if (!s->typing_on) {
+	if (on == s->typing_on)
 		return;
+	if (on) {
+		uint64_t now = uv_now(&s->app->loop);
+		if (!s->typing_tokens_at_ms)
+			s->typing_tokens = CHAT_TYPING_BURST;
+		else
+			s->typing_tokens += (double)(now - s->typing_tokens_at_ms) *
+					    CHAT_TYPING_PER_SEC / 1000.0;
+		if (s->typing_tokens > CHAT_TYPING_BURST)
+			s->typing_tokens = CHAT_TYPING_BURST;
+		s->typing_tokens_at_ms = now ? now : 1;
+		if (s->typing_tokens < 1)
+			return;
+		s->typing_tokens -= 1;
 	}
 	s->typing_on = on;
 	live_typing(s->app, s->tenant_id, s->conv_id, "customer", on);
