@@ -89,6 +89,13 @@ int acd_subscribe(struct acd *a, struct acd_session *s, const char *topic, char 
 /* Sends the session the callbacks list of its tenants. */
 void acd_send_callbacks(struct acd *a, struct acd_session *s);
 
+/* The customer's presence on a conversation, from ws_chat.c: present is false when the
+ * last customer session of conv_id closes and true when one opens again. A conversation
+ * still waiting in a queue whose customer stays away for the abandon grace leaves the
+ * queue (see docs/internals/acd.md). Safe for any conversation, queued or not, and before
+ * acd_open (ignored). */
+void acd_customer_presence(struct app *app, int64_t tenant_id, int64_t conv_id, bool present);
+
 /* ---- /ws/agent (ws_agent.c) ---- */
 
 /* Registers /ws/agent. 0 or a negative errno. */
