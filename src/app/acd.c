@@ -218,19 +218,35 @@ void acd__actor_of(int64_t user_id, char *out, size_t n)
 /* ---------------------------------------------------------------- the timer */
 
 static void run_actions(struct acd *a);
+static void run_abandons(struct acd *a, int64_t now);
 
 static void on_timer(uv_timer_t *t)
 {
 	struct acd *a = t->data;
-	if (route_tick(a->r, acd__now_ms()))
+	int64_t now = acd__now_ms();
+	if (route_tick(a->r, now))
 		log_error("acd: the router ran out of memory in a tick");
 	run_actions(a);
+	run_abandons(a, now);
+}
+
+/* The earliest abandon grace to end, or INT64_MAX. */
+static int64_t next_abandon(const struct acd *a)
+{
+	int64_t d = INT64_MAX;
+	for (const struct acd_conv *c = a->convs; c; c = c->next)
+		if (c->abandon_at > 0 && c->abandon_at < d)
+			d = c->abandon_at;
+	return d;
 }
 
 static void arm_timer(struct acd *a)
 {
 	int64_t now = acd__now_ms();
 	int64_t d = route_next_deadline(a->r, now);
+	int64_t ab = next_abandon(a);
+	if (ab < d)
+		d = ab;
 	if (d == INT64_MAX) {
 		uv_timer_stop(&a->timer);
 		return;
@@ -348,6 +364,40 @@ static int idle_agents(struct acd *a, int64_t tenant_id)
 	return n;
 }
 
+/* The customer's phone on file into out ("" when none): the handoff packet's, else an
+ * identity of the conversation's customer in the store. */
+static void customer_phone(struct acd *a, const struct acd_conv *c, char *out, size_t n)
+{
+	const json_t *cu = json_object_get(c->packet, "customer");
+	const char *phone = json_string_value(json_array_get(json_object_get(cu, "phones"), 0));
+	if (!phone)
+		phone = json_string_value(json_object_get(cu, "phone"));
+	out[0] = '\0';
+	if (phone && *phone) {
+		snprintf(out, n, "%s", phone);
+		return;
+	}
+	struct store_conn *r = store_reader(a->app->store);
+	json_t *conv = NULL, *cust = NULL;
+	int64_t cust_id = 0;
+	if (!store_conversation_get(r, c->tenant_id, c->conv_id, &conv))
+		cust_id = json_integer_value(json_object_get(conv, "customer_id"));
+	if (cust_id > 0 && !store_customer_get(r, c->tenant_id, cust_id, &cust)) {
+		size_t i;
+		json_t *id;
+		json_array_foreach(json_object_get(cust, "identities"), i, id) {
+			const char *kind = json_string_value(json_object_get(id, "kind"));
+			const char *v = json_string_value(json_object_get(id, "value"));
+			if (kind && v && !strcmp(kind, "phone")) {
+				snprintf(out, n, "%s", v);
+				break;
+			}
+		}
+	}
+	json_decref(cust);
+	json_decref(conv);
+}
+
 /* Nobody could take the conversation: a callback at a time the current staffing can
  * keep (the queue's estimated wait for a routine entry, and never sooner than the
  * business's answer time for routine requests). */
@@ -371,10 +421,7 @@ static void queue_callback(struct acd *a, struct acd_conv *c, const char *reason
 	int64_t wait_s = (wait < floor_ms ? floor_ms : wait) / 1000;
 	j->promised_at = j->now + wait_s;
 	snprintf(j->reason, sizeof j->reason, "%s", reason);
-	const char *phone = json_string_value(json_object_get(
-		json_object_get(c->packet, "customer"), "phone"));
-	if (phone)
-		snprintf(j->phone, sizeof j->phone, "%s", phone);
+	customer_phone(a, c, j->phone, sizeof j->phone);
 	if (store_write_async(a->app->store, callback_run, j, callback_done, j))
 		free(j);
 }
@@ -454,6 +501,7 @@ static void on_assigned(struct acd *a, const struct route_action *act)
 		return;
 	c->state = CONV_ASSIGNED;
 	c->agent_id = g->id;
+	c->abandon_at = 0;
 	int rc = live_set_owner(a->app, c->tenant_id, c->conv_id, g->id, g->name);
 	if (rc)
 		log_error("acd: cannot give conversation %lld to user %lld: %s", (long long)c->conv_id,
@@ -737,6 +785,7 @@ static int enqueue(struct acd *a, int64_t tenant_id, int64_t conv_id, int64_t qu
 	c->queue_id = queue_id;
 	c->prio = prio;
 	c->state = CONV_PENDING;
+	c->queued_at = acd__now_ms();
 	c->packet = packet ? json_deep_copy(packet) : json_object();
 	c->skills = language_skill(a, tenant_id, c->packet);
 	c->next = a->convs;
@@ -754,6 +803,83 @@ static int enqueue(struct acd *a, int64_t tenant_id, int64_t conv_id, int64_t qu
 		conv_drop(a, c);
 	}
 	return rc;
+}
+
+/* ---------------------------------------------------------------- the customer leaves */
+
+/* Whether the conversation is waiting for a person (not yet accepted, not a callback). */
+static bool conv_waiting(struct acd *a, const struct acd_conv *c)
+{
+	struct route_entry_info info;
+	if (c->callback_id)
+		return false;
+	if (c->state == CONV_PENDING)
+		return true;
+	return c->state == CONV_QUEUED && !route_entry_get(a->r, c->entry_id, &info) &&
+	       (info.state == ROUTE_ENTRY_WAITING || info.state == ROUTE_ENTRY_OFFERED);
+}
+
+/* The abandon grace of c ended: with a phone on file the entry becomes a callback,
+ * otherwise it leaves the queue as abandoned. An outstanding offer is withdrawn. */
+static void abandon(struct acd *a, struct acd_conv *c, int64_t now)
+{
+	if (c->state == CONV_PENDING) {
+		c->abandon_at = now + 1000;  /* its queue row is still being written */
+		return;
+	}
+	if (!conv_waiting(a, c))
+		return;
+	char phone[32];
+	customer_phone(a, c, phone, sizeof phone);
+	int rc = phone[0] ? route_dequeue_callback(a->r, c->entry_id, now)
+			  : route_dequeue(a->r, c->entry_id, now);
+	if (rc) {
+		log_error("acd: cannot take conversation %lld out of its queue: %s",
+			  (long long)c->conv_id, tn_strerror(rc));
+		return;
+	}
+	run_actions(a);  /* the offer out, if any, is withdrawn while c is still known */
+	if (phone[0]) {
+		queue_callback(a, c, "the customer left the chat");
+	} else {
+		json_t *d = json_pack("{s:I, s:I, s:s, s:I}", "entry_id", (json_int_t)c->entry_id,
+				      "queue_id", (json_int_t)c->queue_id, "priority",
+				      prio_label(c->prio), "wait_seconds",
+				      (json_int_t)((now - c->queued_at) / 1000));
+		record(a, c->tenant_id, c->entry_id, STORE_ENTRY_ABANDONED, 0, c->conv_id, "abandoned",
+		       "system", d);
+		json_decref(d);
+	}
+	conv_drop(a, c);
+}
+
+static void run_abandons(struct acd *a, int64_t now)
+{
+	bool again = true;
+	while (again) {
+		again = false;
+		for (struct acd_conv *c = a->convs; c; c = c->next)
+			if (c->abandon_at > 0 && c->abandon_at <= now) {
+				c->abandon_at = 0;
+				abandon(a, c, now);  /* may drop c: start over */
+				again = true;
+				break;
+			}
+	}
+	arm_timer(a);
+}
+
+void acd_customer_presence(struct app *app, int64_t tenant_id, int64_t conv_id, bool present)
+{
+	struct acd *a = acd_get(app);
+	struct acd_conv *c = a && !a->closing ? conv_find(a, conv_id) : NULL;
+	if (!c || c->tenant_id != tenant_id)
+		return;
+	if (present)
+		c->abandon_at = 0;
+	else if (!c->abandon_at && conv_waiting(a, c))
+		c->abandon_at = acd__now_ms() + a->abandon_grace_ms;
+	arm_timer(a);
 }
 
 /* ---------------------------------------------------------------- live hooks */
@@ -1419,6 +1545,7 @@ static int restore_entries(struct acd *a, struct acd_tenant *t)
 		c->conv_id = json_integer_value(json_object_get(row, "conversation_id"));
 		c->queue_id = json_integer_value(json_object_get(row, "queue_id"));
 		c->tenant_id = t->id;
+		c->queued_at = json_integer_value(json_object_get(row, "entered_at")) * 1000;
 		int64_t p = json_integer_value(json_object_get(row, "priority")) - 1;
 		c->prio = p <= 0 ? ROUTE_P1 : p == 1 ? ROUTE_P2 : ROUTE_P3;
 		json_t *h = NULL;
@@ -1560,6 +1687,10 @@ int acd_open(struct app *app)
 	int64_t v;
 	if (env && *env && !str_to_i64(env, 1000, 3600000, &v))
 		a->offer_ms = v;
+	a->abandon_grace_ms = ACD_ABANDON_GRACE_MS_DEFAULT;
+	env = getenv("TANDEM_ABANDON_GRACE_MS");
+	if (env && *env && !str_to_i64(env, 100, 86400000, &v))
+		a->abandon_grace_ms = v;
 	json_t *tenants = NULL;
 	int rc = -ENOMEM;
 	if (!(a->r = route_new()))
@@ -1599,8 +1730,8 @@ int acd_open(struct app *app)
 	route_resume(a->r, acd__now_ms());
 	route_actions_clear(a->r);  /* nobody is connected yet: nothing to offer */
 	arm_timer(a);
-	log_info("acd: %zu tenants, router ready (offer timeout %lld ms)", a->n_tenants,
-		 (long long)a->offer_ms);
+	log_info("acd: %zu tenants, router ready (offer timeout %lld ms, abandon grace %lld ms)",
+		 a->n_tenants, (long long)a->offer_ms, (long long)a->abandon_grace_ms);
 	return 0;
 fail:
 	json_decref(tenants);

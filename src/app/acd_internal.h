@@ -22,6 +22,8 @@ struct tz;
 #define ACD_CALLBACK_ENTRY_BASE (INT64_C(1) << 40)  /* router ids of callback entries:
                                                        this plus the callback's id */
 #define ACD_CALLBACK_SYNC_S 30     /* callbacks made elsewhere are routed this often */
+#define ACD_ABANDON_GRACE_MS_DEFAULT 120000 /* a waiting customer away this long leaves the
+                                               queue (TANDEM_ABANDON_GRACE_MS changes it) */
 
 struct acd_tenant {
 	int64_t id;
@@ -54,6 +56,8 @@ struct acd_conv {
 	int64_t released_at;              /* CONV_RELEASED: when (ms); kept for the wrap-up */
 	int64_t callback_id;              /* a callback's entry: the callbacks row, else 0 */
 	uint32_t skills;                  /* ROUTE_SKILL_BITs the entry needs */
+	int64_t queued_at;                /* when it joined the queue (ms) */
+	int64_t abandon_at;               /* the customer is away: leaves at this time (ms), else 0 */
 	struct acd_conv *next;
 };
 
@@ -67,6 +71,7 @@ struct acd {
 	struct acd_agent *agents;
 	struct acd_conv *convs;
 	int64_t offer_ms;
+	int64_t abandon_grace_ms;         /* how long a waiting customer may be away */
 	int64_t synced_at;                /* last callbacks sync (ms) */
 	bool closing;                     /* acd_close ran: late store callbacks only free */
 };

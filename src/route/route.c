@@ -906,20 +906,34 @@ static int withdraw_entry_offers(struct route *r, struct route_entry *e, int64_t
 	return rc;
 }
 
-int route_dequeue(struct route *r, int64_t entry_id, int64_t now)
+/* The entry leaves the router, counted as abandoned or as a callback offered. */
+static int dequeue(struct route *r, int64_t entry_id, bool callback, int64_t now)
 {
 	struct route_entry *e = r ? route__map_get(&r->entries, entry_id) : NULL;
 	if (!e)
 		return -TN_ENOTFOUND;
 	if (e->state == ROUTE_ENTRY_ASSIGNED)
 		return -TN_ECONFLICT;
-	e->queue->sla.abandoned++;
+	if (callback)
+		e->queue->sla.callbacks_offered++;
+	else
+		e->queue->sla.abandoned++;
 	entry_unwait(e);
 	/* park it in a state no agent can be offered, then withdraw */
 	route__entry_set_state(e, ROUTE_ENTRY_ABANDONED);
 	int rc = withdraw_entry_offers(r, e, now);
 	entry_free(r, e);
 	return result(r, rc);
+}
+
+int route_dequeue(struct route *r, int64_t entry_id, int64_t now)
+{
+	return dequeue(r, entry_id, false, now);
+}
+
+int route_dequeue_callback(struct route *r, int64_t entry_id, int64_t now)
+{
+	return dequeue(r, entry_id, true, now);
 }
 
 int route_accept(struct route *r, int64_t agent_id, int64_t entry_id, int64_t now)

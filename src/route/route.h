@@ -295,6 +295,9 @@ int route_enqueue(struct route *r, const struct route_entry_config *cfg, int64_t
 /* The customer left (abandoned): the entry leaves the router and any offers of it are
  * withdrawn. -TN_ENOTFOUND, -TN_ECONFLICT when it is assigned (use route_release). */
 int route_dequeue(struct route *r, int64_t entry_id, int64_t now);
+/* The customer left but will be called back: like route_dequeue, but counted among the
+ * queue's callbacks offered instead of its abandoned entries. */
+int route_dequeue_callback(struct route *r, int64_t entry_id, int64_t now);
 
 /* The agent accepts the offered entry. Exactly one accept wins: the entry becomes
  * assigned, ASSIGNED is emitted and any other offers of it (ring_all) are withdrawn.

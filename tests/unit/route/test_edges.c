@@ -458,6 +458,35 @@ static void wrap_up(void **state)
 	route_free(r);
 }
 
+/* A customer who left but has a phone on file is called back: the entry leaves like an
+ * abandoned one (the offer out is withdrawn) but counts as a callback offered. */
+static void leave_for_callback(void **state)
+{
+	(void)state;
+	struct route *r = route_new();
+	h_queue(r, 1, 1, ROUTE_STRATEGY_LONGEST_IDLE);
+	h_agent(r, 1, 1, 0, 5, 0, T0);
+	assert_int_equal(h_enqueue(r, 1, 1, 1, ROUTE_P3, 0, V, T0), 0);
+	assert_int_equal(h_offered_agent(r, 1), 1);
+	assert_int_equal(h_enqueue(r, 2, 1, 1, ROUTE_P3, 0, V, T0), 0);
+	route_actions_clear(r);
+	assert_int_equal(route_dequeue_callback(r, 1, T0 + 5 * SEC), 0);
+	assert_int_equal(h_count(r, ROUTE_ACT_OFFER_WITHDRAWN), 1);
+	assert_int_equal(h_count(r, ROUTE_ACT_CALLBACK_OFFER), 0);
+	/* the agent is free again and gets the next entry */
+	assert_int_equal(h_offered_agent(r, 2), 1);
+	assert_int_equal(route_dequeue_callback(r, 1, T0 + 5 * SEC), -TN_ENOTFOUND);
+	assert_int_equal(route_accept(r, 1, 2, T0 + 6 * SEC), 0);
+	assert_int_equal(route_dequeue_callback(r, 2, T0 + 7 * SEC), -TN_ECONFLICT);
+	json_t *snap;
+	assert_int_equal(route_snapshot(r, 0, T0 + 8 * SEC, &snap), 0);
+	json_t *sla = json_object_get(json_array_get(json_object_get(snap, "queues"), 0), "sla");
+	assert_int_equal(json_integer_value(json_object_get(sla, "callbacks_offered")), 1);
+	assert_int_equal(json_integer_value(json_object_get(sla, "abandoned")), 0);
+	json_decref(snap);
+	route_free(r);
+}
+
 static void abandon_and_counters(void **state)
 {
 	struct route *r = route_new();
@@ -575,6 +604,7 @@ int main(void)
 		cmocka_unit_test(tenancy),
 		cmocka_unit_test(wrap_up),
 		cmocka_unit_test(abandon_and_counters),
+		cmocka_unit_test(leave_for_callback),
 		cmocka_unit_test(bad_input),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
