@@ -118,6 +118,7 @@ struct store_stats {
 	uint64_t jobs;     /* jobs run */
 	uint64_t batches;  /* COMMITs issued */
 	uint64_t failed;   /* jobs that returned an error or whose batch failed */
+	uint64_t checkpoints; /* WAL checkpoints run by the checkpointer thread */
 };
 void store_stats_get(struct store *s, struct store_stats *out);
 

@@ -14,6 +14,15 @@
  * short commit, not after the whole burst. */
 #define STORE_BATCH_MAX 256
 
+/* WAL checkpoints run on their own thread and connection, so a commit does not wait for
+ * one: the writer wakes the checkpointer when the WAL has this many pages (SQLite's own
+ * default for its automatic checkpoint) ... */
+#define STORE_CKPT_PAGES 1000
+/* ... and when the checkpointer has not kept up (readers held old snapshots, or writes
+ * outran it) and the WAL reaches this many pages, the writer checkpoints the whole WAL
+ * itself between two commits, as SQLite would, so the file cannot grow without bound. */
+#define STORE_CKPT_PAGES_LIMIT 8000
+
 struct job {
 	store_job_fn *fn;
 	void *arg;
@@ -44,7 +53,14 @@ struct store {
 
 	uv_async_t *async;    /* owned; freed in its close callback */
 
-	_Atomic uint64_t n_jobs, n_batches, n_failed;
+	/* the checkpointer (disk databases only) */
+	struct store_conn *ckpt;
+	uv_thread_t ckpt_thread;
+	bool ckpt_started;
+	uv_cond_t ckpt_wake;  /* under lock */
+	bool ckpt_wanted;     /* under lock */
+
+	_Atomic uint64_t n_jobs, n_batches, n_failed, n_ckpt;
 };
 
 static void list_push(struct job_list *l, struct job *j)
@@ -184,6 +200,90 @@ static void writer_main(void *arg)
 			uv_async_send(s->async);
 		uv_mutex_unlock(&s->lock);
 	}
+}
+
+/* ---- checkpoints ---- */
+
+/* SQLite calls this on the writer thread after each commit with the WAL's page count
+ * (it replaces the automatic checkpoint, which would run inside the commit). */
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	(void)name;
+	struct store *s = arg;
+	if (pages < STORE_CKPT_PAGES)
+		return SQLITE_OK;
+	if (pages >= STORE_CKPT_PAGES_LIMIT) {
+		/* FULL waits (busy handler) for a checkpoint in progress, then copies every
+		 * frame: the next write starts the WAL from its beginning again. */
+		int rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_FULL, NULL, NULL);
+		atomic_fetch_add(&s->n_ckpt, 1);
+		if (rc != SQLITE_OK)
+			log_warn("store: checkpoint failed: %s", sqlite3_errmsg(db));
+		return SQLITE_OK;
+	}
+	uv_mutex_lock(&s->lock);
+	if (!s->ckpt_wanted) {
+		s->ckpt_wanted = true;
+		uv_cond_signal(&s->ckpt_wake);
+	}
+	uv_mutex_unlock(&s->lock);
+	return SQLITE_OK;
+}
+
+static void ckpt_main(void *arg)
+{
+	struct store *s = arg;
+	for (;;) {
+		uv_mutex_lock(&s->lock);
+		while (!s->ckpt_wanted && !s->stopping)
+			uv_cond_wait(&s->ckpt_wake, &s->lock);
+		bool stop = s->stopping;
+		s->ckpt_wanted = false;
+		uv_mutex_unlock(&s->lock);
+		if (stop)
+			break;
+		/* PASSIVE never waits for the writer or for readers */
+		int rc = sqlite3_wal_checkpoint_v2(s->ckpt->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+		                                   NULL, NULL);
+		atomic_fetch_add(&s->n_ckpt, 1);
+		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+			log_warn("store: checkpoint failed: %s", sqlite3_errmsg(s->ckpt->db));
+	}
+}
+
+/* Starts the checkpointer: its own connection, and the writer's hook that wakes it. */
+static int ckpt_start(struct store *s, const char *name)
+{
+	int err = store__conn_open(name, false, &s->ckpt);
+	if (err)
+		return err;
+	if (uv_cond_init(&s->ckpt_wake))
+		return -ENOMEM;
+	sqlite3_wal_hook(s->writer->db, wal_hook, s);
+	if (uv_thread_create(&s->ckpt_thread, ckpt_main, s)) {
+		sqlite3_wal_autocheckpoint(s->writer->db, STORE_CKPT_PAGES);
+		uv_cond_destroy(&s->ckpt_wake);
+		return -ENOMEM;
+	}
+	s->ckpt_started = true;
+	return 0;
+}
+
+/* Stops the checkpointer (s->stopping must be set) and closes its connection. The
+ * writer's close checkpoints what is left. */
+static void ckpt_stop(struct store *s)
+{
+	if (s->ckpt_started) {
+		uv_mutex_lock(&s->lock);
+		s->stopping = true;
+		uv_cond_signal(&s->ckpt_wake);
+		uv_mutex_unlock(&s->lock);
+		uv_thread_join(&s->ckpt_thread);
+		uv_cond_destroy(&s->ckpt_wake);
+		s->ckpt_started = false;
+	}
+	store__conn_close(s->ckpt);
+	s->ckpt = NULL;
 }
 
 /* ---- done callbacks on the loop thread ---- */
@@ -327,6 +427,8 @@ static int open_store(const char *path, const char *copy_src, struct store **out
 		goto out;
 	if ((err = store__conn_open(name, false, &s->reader)))
 		goto out;
+	if (!memory && (err = ckpt_start(s, name)))
+		goto out;
 	if (uv_thread_create(&s->thread, writer_main, s)) {
 		err = -ENOMEM;
 		goto out;
@@ -335,6 +437,7 @@ static int open_store(const char *path, const char *copy_src, struct store **out
 out:
 	free(uri);
 	if (err && s) {
+		ckpt_stop(s);
 		store__conn_close(s->reader);
 		store__conn_close(s->writer);
 		uv_cond_destroy(&s->synced);
@@ -390,6 +493,7 @@ void store_close(struct store *s)
 	uv_mutex_unlock(&s->lock);
 	if (s->thread_started)
 		uv_thread_join(&s->thread);
+	ckpt_stop(s);
 	deliver_done(s);
 	if (s->async) {
 		s->async->data = NULL;
@@ -467,4 +571,5 @@ void store_stats_get(struct store *s, struct store_stats *out)
 	out->jobs = atomic_load(&s->n_jobs);
 	out->batches = atomic_load(&s->n_batches);
 	out->failed = atomic_load(&s->n_failed);
+	out->checkpoints = atomic_load(&s->n_ckpt);
 }

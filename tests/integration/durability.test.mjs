@@ -66,3 +66,35 @@ test('acknowledged writes survive kill -9', async () => {
     env.cleanup();
   }
 });
+
+test('the store writer reports jobs, commits and checkpoints on /metrics', async () => {
+  const env = seededDb();
+  const srv = await serve(env.db);
+  try {
+    const admin = await loginAs(srv.base, ADMIN, env.logins[ADMIN]);
+    const k = await admin.req('POST', '/api/v1/api-keys', { name: 'metrics' });
+    const bot = new Client(srv.base, { apiKey: k.json.key });
+    const read = async () => {
+      const text = await (await fetch(`${srv.base}/metrics`)).text();
+      const num = (name) => {
+        const m = text.match(new RegExp(`^${name} (\\d+)$`, 'm'));
+        assert.ok(m, `${name} is on /metrics`);
+        return Number(m[1]);
+      };
+      return { jobs: num('tandem_store_jobs_total'), commits: num('tandem_store_commits_total'),
+               failed: num('tandem_store_failed_total'), ckpt: num('tandem_store_checkpoints_total') };
+    };
+    const before = await read();
+    const rs = await Promise.all(Array.from({ length: 30 }, (_, i) =>
+      bot.req('POST', '/api/v1/kb/articles', { title: `metrics ${i}`, body: 'b', tags: [] })));
+    assert.ok(rs.every((r) => r.status === 201));
+    const after = await read();
+    assert.ok(after.jobs - before.jobs >= 30, `jobs ${before.jobs} -> ${after.jobs}`);
+    assert.ok(after.commits > before.commits && after.commits - before.commits <= after.jobs - before.jobs);
+    assert.equal(after.failed, before.failed);
+    assert.ok(after.ckpt >= 0);
+  } finally {
+    await srv.stop();
+    env.cleanup();
+  }
+});

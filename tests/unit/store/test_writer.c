@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <uv.h>
 
 #define N_JOBS 400
@@ -459,6 +460,52 @@ static void test_double_booking_two_writers(void **state)
 	th_rmdir(dir);
 }
 
+/* Checkpoints run on their own thread: a long run of large writes keeps the WAL file
+ * bounded (without any checkpoint it would hold every page written), and every row is
+ * there after a reopen. */
+static int job_scratch_table(struct store_conn *c, void *arg)
+{
+	(void)arg;
+	return store_exec(c, "CREATE TABLE IF NOT EXISTS scratch (x BLOB NOT NULL)");
+}
+
+static int job_big_row(struct store_conn *c, void *arg)
+{
+	(void)arg;
+	return store_exec(c, "INSERT INTO scratch VALUES (randomblob(65536))");
+}
+
+static void test_checkpoints_keep_wal_bounded(void **state)
+{
+	(void)state;
+	char *dir = th_tmpdir();
+	char *path = th_path(dir, "w.db");
+	char *wal = th_path(dir, "w.db-wal");
+	struct store *s = th_open(path);
+	assert_int_equal(store_write_sync(s, job_scratch_table, NULL), 0);
+	enum { ROWS = 1200 }; /* about 77 MiB of pages through the WAL */
+	long max_wal = 0;
+	for (int i = 0; i < ROWS; i++) {
+		assert_int_equal(store_write_sync(s, job_big_row, NULL), 0);
+		struct stat st;
+		if (stat(wal, &st) == 0 && st.st_size > max_wal)
+			max_wal = st.st_size;
+	}
+	struct store_stats stats;
+	store_stats_get(s, &stats);
+	assert_true(stats.checkpoints > 0);
+	/* the writer's own limit: 8,000 frames of a 4 KiB page and its 24-byte header, plus
+	 * a few commits' frames (without checkpoints: 1,200 rows of 17 frames, 84 MB) */
+	assert_true(max_wal <= 8100L * (4096 + 24) + 32);
+	store_close(s);
+	s = th_open(path);
+	assert_int_equal(th_scalar(store_reader(s), "SELECT COUNT(*) FROM scratch"), ROWS);
+	store_close(s);
+	free(wal);
+	free(path);
+	th_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -468,6 +515,7 @@ int main(void)
 		cmocka_unit_test(test_job_ending_transaction_fails_its_batch_only),
 		cmocka_unit_test(test_job_ending_transaction_rows),
 		cmocka_unit_test(test_double_booking_one_store),
+		cmocka_unit_test(test_checkpoints_keep_wal_bounded),
 		cmocka_unit_test(test_double_booking_two_writers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
