@@ -24,13 +24,17 @@
  * made anew (same callbacks, same limits) when input arrives or something is sent. The
  * session tracks frame boundaries itself (wslay does not expose them); wslay still
  * parses and checks every byte. */
+struct ws_param {
+	const char *name;       /* the route's, borrowed */
+	char *val;              /* owned */
+};
+
 struct ws_conn {
 	struct http_conn *conn;
 	struct wslay_event_context *ctx;  /* NULL while hibernating */
 	const struct route *route;
 	void *data;
-	const char *param_name[HTTP_MAX_PARAMS];
-	char *param_val[HTTP_MAX_PARAMS];
+	struct ws_param *params; /* the route's path parameters (NULL when none) */
 	int nparam;
 	const char *rx;         /* input being fed to wslay_event_recv */
 	size_t rx_len;
@@ -166,7 +170,8 @@ static void ws_free(struct ws_conn *ws)
 	if (ws->ctx)
 		wslay_event_context_free(ws->ctx);
 	for (int i = 0; i < ws->nparam; i++)
-		free(ws->param_val[i]);
+		free(ws->params[i].val);
+	free(ws->params);
 	free(ws);
 }
 
@@ -419,6 +424,10 @@ void http__ws_upgrade(struct http_request *req, struct route *r)
 		return;
 	}
 	struct ws_conn *ws = calloc(1, sizeof *ws);
+	if (ws && req->nparam && !(ws->params = calloc((size_t)req->nparam, sizeof *ws->params))) {
+		free(ws);
+		ws = NULL;
+	}
 	if (!ws) {
 		http_respond_error(req, 503, "unavailable", "out of memory");
 		return;
@@ -428,8 +437,8 @@ void http__ws_upgrade(struct http_request *req, struct route *r)
 	ws->handshaking = true;
 	/* the wslay context is made when the session first sends or receives */
 	for (int i = 0; i < req->nparam; i++) {
-		ws->param_name[i] = req->param_name[i];
-		ws->param_val[i] = req->param_val[i];
+		ws->params[i].name = req->param_name[i];
+		ws->params[i].val = req->param_val[i];
 		req->param_val[i] = NULL;
 	}
 	ws->nparam = req->nparam;
@@ -537,7 +546,7 @@ const char *ws_remote_addr(const struct ws_conn *ws) { return ws->conn->remote; 
 const char *ws_param(const struct ws_conn *ws, const char *name)
 {
 	for (int i = 0; i < ws->nparam; i++)
-		if (!strcmp(ws->param_name[i], name))
-			return ws->param_val[i];
+		if (!strcmp(ws->params[i].name, name))
+			return ws->params[i].val;
 	return NULL;
 }
