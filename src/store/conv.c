@@ -158,12 +158,26 @@ static bool valid_sender(const char *s)
 	             !strcmp(s, "system"));
 }
 
+/* Quick replies: an array of 1..8 non-empty texts of at most 160 bytes. */
+static bool valid_quick_replies(const json_t *q)
+{
+	size_t n = json_array_size(q), i;
+	const json_t *v;
+	if (!json_is_array(q) || n < 1 || n > 8)
+		return false;
+	json_array_foreach(q, i, v)
+		if (!json_is_string(v) || !store__valid_text(json_string_value(v), 160))
+			return false;
+	return true;
+}
+
 int store_message_append(struct store_conn *c, int64_t tenant_id, int64_t conv_id,
                          const struct store_message *m, int64_t now, int64_t *seq_out)
 {
 	if (!m || !valid_sender(m->sender) || !valid_channel(m->channel) || !m->text ||
 	    strlen(m->text) > 100000 || (m->client_msg_id && !store__valid_text(m->client_msg_id, 128)) ||
-	    (m->nlu && !json_is_object(m->nlu)))
+	    (m->nlu && !json_is_object(m->nlu)) ||
+	    (m->quick_replies && !valid_quick_replies(m->quick_replies)))
 		return -TN_EINVAL_FIELD;
 	int64_t seq = 0;
 	int err;
@@ -193,10 +207,10 @@ int store_message_append(struct store_conn *c, int64_t tenant_id, int64_t conv_i
 	if (!err)
 		err = store__execf(c,
 			"INSERT INTO messages (tenant_id, conversation_id, seq, sender, sender_user_id,"
-			" channel, text, client_msg_id, nlu, created_at)"
-			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "iiitItttji", tenant_id, conv_id,
+			" channel, text, client_msg_id, nlu, quick_replies, created_at)"
+			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "iiitItttjji", tenant_id, conv_id,
 			seq, m->sender, m->sender_user_id, m->channel, m->text, m->client_msg_id, m->nlu,
-			now);
+			m->quick_replies, now);
 	err = store__sp_end(c, err);
 	if (!err && seq_out)
 		*seq_out = seq;
@@ -212,8 +226,8 @@ int store_message_list(struct store_conn *c, int64_t tenant_id, int64_t conv_id,
 	if (err)
 		return err;
 	return store__all_jsonf(c, out,
-		"SELECT seq, sender, sender_user_id, channel, text, client_msg_id, nlu, created_at"
-		" FROM messages WHERE tenant_id = ? AND conversation_id = ? AND seq > ?"
+		"SELECT seq, sender, sender_user_id, channel, text, client_msg_id, nlu, quick_replies,"
+		" created_at FROM messages WHERE tenant_id = ? AND conversation_id = ? AND seq > ?"
 		" ORDER BY seq LIMIT ?", "iiii", tenant_id, conv_id, after_seq, (int64_t)limit);
 }
 

@@ -13,6 +13,8 @@ extern const unsigned char store_migration_0002[];
 extern const size_t store_migration_0002_len;
 extern const unsigned char store_migration_0003[];
 extern const size_t store_migration_0003_len;
+extern const unsigned char store_migration_0004[];
+extern const size_t store_migration_0004_len;
 
 struct migration {
 	int version;
@@ -26,6 +28,7 @@ static const struct migration migrations[] = {
 	{1, "init", store_migration_0001},
 	{2, "identity_by_customer", store_migration_0002},
 	{3, "callbacks_by_conversation", store_migration_0003},
+	{4, "message_quick_replies", store_migration_0004},
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -501,6 +501,8 @@ struct store_message {
 	const char *text;
 	const char *client_msg_id;  /* idempotency key from the client, or NULL */
 	const json_t *nlu;          /* NLU result object or NULL */
+	const json_t *quick_replies; /* the AI's quick replies: array of 1..8 non-empty
+	                                strings of at most 160 bytes, or NULL (none) */
 };
 /* Appends a message with the conversation's next seq (1, 2, ...) atomically, adds the
  * channel to the conversation's channels and bumps updated_at. When client_msg_id is set
@@ -510,7 +512,8 @@ struct store_message {
 int store_message_append(struct store_conn *c, int64_t tenant_id, int64_t conv_id,
                          const struct store_message *m, int64_t now, int64_t *seq_out);
 /* Messages with seq > after_seq, in order, at most limit (1..10000): array of
- * {seq, sender, sender_user_id, channel, text, client_msg_id, nlu, created_at}. */
+ * {seq, sender, sender_user_id, channel, text, client_msg_id, nlu, quick_replies,
+ * created_at} (quick_replies null when none). */
 int store_message_list(struct store_conn *c, int64_t tenant_id, int64_t conv_id,
                        int64_t after_seq, int limit, json_t **out);
 

@@ -50,7 +50,7 @@ static int job_append(struct store_conn *c, void *arg)
 {
 	struct msg_job *m = arg;
 	struct store_message msg = {"customer", 0, "chat", "water is pouring through my ceiling",
-	                            m->id, NULL};
+	                            m->id, NULL, NULL};
 	return store_message_append(c, m->ch->tenant, m->ch->conv, &msg, 1000 + m->index, NULL);
 }
 

@@ -503,16 +503,16 @@ TH_JOB(job_conv, fx,
 	R(store_customer_update(c, f->tenant, f->ids[0], &cu, 1100));
 	R(store_conversation_create(c, f->tenant, f->ids[0], "chat", 1200, &f->ids[2]));
 	R(store_conversation_create(c, f->tenant, 0, "pigeon", 1200, NULL));
-	struct store_message m = {"customer", 0, "chat", "my AC is blowing warm air", "c-1", NULL};
+	struct store_message m = {"customer", 0, "chat", "my AC is blowing warm air", "c-1", NULL, NULL};
 	R(store_message_append(c, f->tenant, f->ids[2], &m, 1201, &f->seq[0]));
 	R(store_message_append(c, f->tenant, f->ids[2], &m, 1202, &f->seq[1]));  /* retry */
 	json_t *nlu = json_pack("{s:s,s:f}", "intent", "book_service", "confidence", 0.93);
-	struct store_message ai = {"ai", 0, "chat", "I can book that.", NULL, nlu};
+	struct store_message ai = {"ai", 0, "chat", "I can book that.", NULL, nlu, NULL};
 	R(store_message_append(c, f->tenant, f->ids[2], &ai, 1203, &f->seq[2]));
 	json_decref(nlu);
-	struct store_message sms = {"customer", 0, "sms", "any time tomorrow", "s-1", NULL};
+	struct store_message sms = {"customer", 0, "sms", "any time tomorrow", "s-1", NULL, NULL};
 	R(store_message_append(c, f->tenant, f->ids[2], &sms, 1204, &f->seq[3]));
-	struct store_message bad = {"robot", 0, "chat", "x", NULL, NULL};
+	struct store_message bad = {"robot", 0, "chat", "x", NULL, NULL, NULL};
 	R(store_message_append(c, f->tenant, f->ids[2], &bad, 1205, NULL));
 	json_t *st = json_pack("{s:s}", "step", "offer_slots");
 	R(store_conversation_update(c, f->tenant, f->ids[2], STORE_CONV_WAITING, "human", f->ids[5],

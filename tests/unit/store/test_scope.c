@@ -35,7 +35,7 @@ TH_JOB(job_seed_a, fx,
 	                            NULL};
 	struct store_technician t = {"Marcus Bell", NULL, NULL, true};
 	struct store_customer cu = {"Linda Smith", NULL, "28202", NULL};
-	struct store_message m = {"customer", 0, "chat", "hello", "m-1", NULL};
+	struct store_message m = {"customer", 0, "chat", "hello", "m-1", NULL, NULL};
 	const char *trades[] = {"hvac"};
 	int64_t slot = 1800000000;
 	if ((err = store_hours_set(c, f->a, h, 1)) ||
@@ -68,7 +68,7 @@ TH_JOB(job_b_attacks, fx,
 	struct store_service svc = {"ac_tuneup", "Stolen", "hvac", 1, STORE_PRICE_FIXED, 1, NULL};
 	struct store_technician t = {"Mallory", NULL, NULL, false};
 	struct store_customer cu = {"Mallory", NULL, NULL, NULL};
-	struct store_message m = {"agent", 0, "chat", "injected", NULL, NULL};
+	struct store_message m = {"agent", 0, "chat", "injected", NULL, NULL, NULL};
 	const char *trades[] = {"plumbing"};
 	int64_t slot = 1800000000;
 	struct store_appointment ap = {f->customer, f->tech, "ac_tuneup", "hvac", slot, slot + 7200,
