@@ -936,6 +936,84 @@ int route_dequeue_callback(struct route *r, int64_t entry_id, int64_t now)
 	return dequeue(r, entry_id, true, now);
 }
 
+/* ---- changes while running ---- */
+
+/* Puts every member of the queue's pools back under the queue's (new) strategy key. */
+static int queue_rekey(struct route_queue *q)
+{
+	for (size_t u = 0; u < q->n_used; u++) {
+		struct route_pool *p = q->pools[q->used[u]];
+		size_t n = p ? route__tree_size(p->root) : 0, k = 0;
+		if (n == 0)
+			continue;
+		struct route_member **all = malloc(n * sizeof *all);
+		if (!all)
+			return -ENOMEM;
+		for (struct rnode *x = route__tree_first(p->root); x; x = route__tree_next(x))
+			all[k++] = ROUTE__CONTAINER(x, struct route_member, node);
+		for (size_t i = 0; i < k; i++) {
+			route__tree_remove(&p->root, &all[i]->node);
+			all[i]->node.key = pool_key(q, all[i]->agent, p->mask);
+			route__tree_insert(&p->root, &all[i]->node);
+		}
+		free(all);
+	}
+	return 0;
+}
+
+int route_queue_update(struct route *r, const struct route_queue_config *cfg, int64_t now)
+{
+	struct route_queue *q = r && cfg ? route__map_get(&r->queues, cfg->id) : NULL;
+	if (!r || !queue_config_ok(cfg))
+		return -EINVAL;
+	if (!q)
+		return -TN_ENOTFOUND;
+	if (cfg->tenant_id != q->tenant_id || cfg->skills != q->skills)
+		return -EINVAL;
+	int64_t old_sla[ROUTE_PRIORITY_COUNT];
+	memcpy(old_sla, q->sla_ms, sizeof old_sla);
+	memcpy(q->name, cfg->name, strlen(cfg->name) + 1);
+	memcpy(q->sla_ms, cfg->sla_ms, sizeof q->sla_ms);
+	q->overflow = cfg->overflow;
+	q->overflow_queue_id = cfg->overflow == ROUTE_OVERFLOW_QUEUE ? cfg->overflow_queue_id : 0;
+	q->offer_timeout_ms = cfg->offer_timeout_ms;
+	q->max_attempts = cfg->max_attempts;
+	/* a running answer-time clock keeps its start and takes the new length */
+	size_t it = 0;
+	for (struct route_entry *e; (e = route__map_iter(&r->entries, &it));) {
+		if (e->queue != q || !route__tree_linked(&e->sla_node))
+			continue;
+		int64_t at = e->sla_at - old_sla[e->priority] + q->sla_ms[e->priority];
+		route__set_sla(r, e, at > now ? at : now);
+	}
+	if (cfg->strategy == q->strategy)
+		return 0;
+	q->strategy = cfg->strategy;
+	return queue_rekey(q);
+}
+
+int route_raise_priority(struct route *r, int64_t entry_id, enum route_priority p, int64_t now)
+{
+	if (!r || (unsigned)p >= ROUTE_PRIORITY_COUNT)
+		return -EINVAL;
+	struct route_entry *e = route__map_get(&r->entries, entry_id);
+	if (!e)
+		return -TN_ENOTFOUND;
+	if (e->state != ROUTE_ENTRY_WAITING && e->state != ROUTE_ENTRY_OFFERED)
+		return -TN_ECONFLICT;
+	if (p >= e->priority)
+		return 0;  /* already this urgent */
+	bool waiting = e->state == ROUTE_ENTRY_WAITING;
+	if (waiting)
+		entry_unwait(e);
+	e->priority = p;
+	if (waiting)
+		route__entry_wait(e);
+	emit(r, ROUTE_ACT_ESCALATE_PRIORITY, e, NULL, 0, 0);
+	route__set_sla(r, e, now + e->queue->sla_ms[p]);
+	return result(r, 0);
+}
+
 int route_accept(struct route *r, int64_t agent_id, int64_t entry_id, int64_t now)
 {
 	if (!r)

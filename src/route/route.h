@@ -245,6 +245,14 @@ struct route_queue_config {
  * 0, -EINVAL (bad field), -TN_ECONFLICT (id exists), -ENOMEM. */
 int route_queue_add(struct route *r, const struct route_queue_config *cfg);
 
+/* Changes a queue's settings while it runs (cfg->id names it; its tenant and skills
+ * cannot change): the strategy re-orders the available agents at once, a new answer time
+ * applies to the clocks already running (each keeps its start), the offer timeout and
+ * attempts to the next offers, the overflow rule to the next overflow. Produces no
+ * actions; a clock that is now past runs at the next route_tick(). 0, -EINVAL,
+ * -TN_ENOTFOUND, -ENOMEM. */
+int route_queue_update(struct route *r, const struct route_queue_config *cfg, int64_t now);
+
 /* ---- agents ---- */
 
 #define ROUTE_TENANTS_MAX 64  /* tenants one agent may serve */
@@ -298,6 +306,12 @@ int route_dequeue(struct route *r, int64_t entry_id, int64_t now);
 /* The customer left but will be called back: like route_dequeue, but counted among the
  * queue's callbacks offered instead of its abandoned entries. */
 int route_dequeue_callback(struct route *r, int64_t entry_id, int64_t now);
+
+/* The entry became more urgent while it waits (the customer reported an emergency):
+ * it moves up to class p (ESCALATE_PRIORITY) and the new class's answer time runs from
+ * now. A class no more urgent than the entry's changes nothing. -EINVAL, -TN_ENOTFOUND,
+ * -TN_ECONFLICT when it is not waiting or offered (a callback not yet due, assigned). */
+int route_raise_priority(struct route *r, int64_t entry_id, enum route_priority p, int64_t now);
 
 /* The agent accepts the offered entry. Exactly one accept wins: the entry becomes
  * assigned, ASSIGNED is emitted and any other offers of it (ring_all) are withdrawn.
