@@ -27,6 +27,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
 #include <uv.h>
 #include <wslay/wslay.h>
 
@@ -543,9 +546,12 @@ static void on_drained(uv_timer_t *t)
 	finish();
 }
 
-static void on_tick(uv_timer_t *t)
+/* Sends every message whose scheduled time has come. The next one is woken by a timerfd
+ * armed for its exact scheduled instant (nanoseconds; libuv's timers only have
+ * milliseconds, which would add up to a millisecond of the generator's own lateness to
+ * every round trip). */
+static void send_due(void)
 {
-	(void)t;
 	int64_t now = now_ns();
 	char buf[160];
 	while (next_msg < n_msgs && msgs[next_msg].sched_ns <= now) {
@@ -565,13 +571,39 @@ static void on_tick(uv_timer_t *t)
 		t_last_send_ns = now;
 		send_text(s, buf, (size_t)n);
 	}
-	if (next_msg >= n_msgs) {
-		uv_timer_stop(&tick);
-		if (all_done())
-			finish();
-		else
-			uv_timer_start(&guard, on_drained, (uint64_t)opt.drain * 1000, 0);
+}
+
+static int tick_fd = -1;
+static uv_poll_t tick_poll;
+
+static void arm_tick(int64_t at_ns)
+{
+	struct itimerspec its = {.it_value = {.tv_sec = at_ns / 1000000000,
+					      .tv_nsec = at_ns % 1000000000}};
+	if (timerfd_settime(tick_fd, TFD_TIMER_ABSTIME, &its, NULL)) {
+		perror("loadgen: timerfd_settime");
+		exit(1);
 	}
+}
+
+static void on_tick(uv_poll_t *p, int status, int events)
+{
+	(void)p;
+	(void)status;
+	(void)events;
+	uint64_t expirations;
+	if (read(tick_fd, &expirations, sizeof expirations) < 0 && errno != EAGAIN)
+		perror("loadgen: timerfd read");
+	send_due();
+	if (next_msg < n_msgs) {
+		arm_tick(msgs[next_msg].sched_ns);
+		return;
+	}
+	uv_poll_stop(&tick_poll);
+	if (all_done())
+		finish();
+	else
+		uv_timer_start(&guard, on_drained, (uint64_t)opt.drain * 1000, 0);
 }
 
 static void start_load(void)
@@ -593,7 +625,16 @@ static void start_load(void)
 		msgs[k].sched_ns = t0_ns + (int64_t)((double)k * 1e9 / opt.rate);
 	loading = true;
 	uv_timer_stop(&guard);
-	uv_timer_start(&tick, on_tick, 1, 1);
+	/* uv_hrtime() is CLOCK_MONOTONIC in nanoseconds: schedule times arm the timerfd as
+	 * they are */
+	tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (tick_fd < 0 || uv_poll_init(loop, &tick_poll, tick_fd) ||
+	    uv_poll_start(&tick_poll, UV_READABLE, on_tick)) {
+		perror("loadgen: timerfd");
+		exit(1);
+	}
+	prctl(PR_SET_TIMERSLACK, 1UL); /* wake on time, not up to 50 us late */
+	arm_tick(msgs[0].sched_ns);
 }
 
 static int cmp_i64(const void *a, const void *b)
@@ -621,6 +662,8 @@ static void finish(void)
 	finished = true;
 	uv_timer_stop(&tick);
 	uv_timer_stop(&guard);
+	if (tick_fd >= 0)
+		uv_poll_stop(&tick_poll);
 	/* figures over the measured messages only (after the warm-up) */
 	int measured = n_msgs - n_warm, answered = 0, sent = 0, acked = 0, late = 0;
 	int64_t end = now_ns();
