@@ -33,6 +33,7 @@ cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release -DTANDEM_TESTS=OFF >/dev
 cmake --build "$build" -j2 --target tandem >/dev/null
 bin="$build/tandem"
 cc -O2 -Wall -Wextra -o "$out/loadgen" "$here/loadgen.c" -luv -lwslay -lcrypto -ljansson
+cc -O2 -Wall -Wextra -o "$out/disksync" "$here/disksync.c"
 loadgen="$out/loadgen"
 
 # every session is a socket at both ends: each process needs that many descriptors
@@ -104,6 +105,8 @@ for round in $(seq "$rounds"); do
 	echo "round $round"
 	run tandem "$round" --sessions "$sessions" --rate "$rate" --seconds "$secs"
 	run node "$round" --sessions "$sessions" --rate "$rate" --seconds "$secs"
+	# the floor under a durable round trip: one disk flush on the databases' disk
+	"$out/disksync" "$work" 2000 | sed "s/\$/ round=$round/" >> "$results"
 done
 if (( idle_n > 0 )); then
 	echo "idle: $idle_n sessions, $rounds rounds"
@@ -145,5 +148,8 @@ fi
 if [[ $(med tandem late) != 0 || $(med node late) != 0 ]]; then
 	echo "(a side that left messages unanswered has its percentiles as lower bounds: each unanswered message counts as answered when the run ended)"
 fi
+dmed() { awk -v F="$1" '$1 == "DISKSYNC" { for (i = 2; i <= NF; i++) { split($i, p, "="); if (p[1] == F) print p[2] } }' "$results" |
+	sort -g | awk '{a[NR] = $1} END {if (!NR) print "nan"; else print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2)}'; }
+echo "disk flush (fdatasync of 4 KiB on the databases' disk, between rounds): p50 $(dmed p50_ms) ms  p99 $(dmed p99_ms) ms  max $(dmed max_ms) ms"
 echo "p99 ratio node/tandem: $(ratio "$(med node p99_ms)" "$(med tandem p99_ms)") (goal >= 5)"
 echo "memory per session ratio node/tandem: $(ratio "$n_mem" "$t_mem") (goal >= 5)"
