@@ -8,12 +8,14 @@
  * Build: cc -O2 -o loadgen loadgen.c -luv -lwslay -lcrypto -ljansson
  * Usage: loadgen --port P [--host 127.0.0.1] [--path /ws/chat?tenant=demo]
  *                [--sessions 5000] [--rate 1000] [--seconds 20] [--warmup 2] [--drain 10]
- *                [--rss-pid PID] [--per-ip 40] [--label NAME]
+ *                [--rss-pid PID] [--per-ip 25] [--label NAME]
  * The first --warmup seconds of messages are sent but not measured; after the last send
  * it waits up to --drain seconds for the replies still owed. --rate 0 only opens the
  * sessions (and reads the resident set).
  * Client sockets are bound to source addresses 127.1.x.y, --per-ip sessions each (the
- * server limits sessions per address). The last line is "RESULT key=value ...". */
+ * server limits sessions per address, and the customers one address may create: 30 in
+ * ten minutes, each session's first message creates one). The last line is
+ * "RESULT key=value ...". */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -72,7 +74,7 @@ struct msgrec {
 static struct {
 	const char *host, *path, *label;
 	int port, n, rate, seconds, warmup, drain, per_ip, rss_pid;
-} opt = {"127.0.0.1", "/ws/chat?tenant=demo", "server", 0, 5000, 1000, 20, 2, 10, 40, 0};
+} opt = {"127.0.0.1", "/ws/chat?tenant=demo", "server", 0, 5000, 1000, 20, 2, 10, 25, 0};
 
 static uv_loop_t *loop;
 static struct sess *sessions;

@@ -1,8 +1,11 @@
 /* ws_chat.c: /ws/chat, the customer's web chat (docs/api.md, "WebSocket"): hello and
  * welcome with a visitor token that resumes the conversation, replay after last_seq,
- * messages acknowledged once durable, the AI's replies and notices pushed live. */
+ * messages acknowledged once durable, the AI's replies and notices pushed live. A new
+ * visitor costs nothing in the store until their first message: the customer, the chat
+ * identity and the conversation are written then, in one job (start_run). */
 #include "app/api.h"
 #include "app/app.h"
+#include "app/dialog_glue.h"
 #include "app/live.h"
 #include "auth/auth.h"
 #include "base/buf.h"
@@ -20,15 +23,22 @@
 #define CHAT_CLIENT_ID_MAX 64
 #define CHAT_RATE_PER_SEC 5         /* messages per second per session, sustained */
 #define CHAT_RATE_BURST 10
-#define CHAT_TYPING_PER_SEC 2.0   /* "typing on" indicators passed on per second ... */
-#define CHAT_TYPING_BURST 4.0     /* ... after a burst of this many */
+#define CHAT_TYPING_PER_SEC 2       /* "typing on" indicators passed on per second ... */
+#define CHAT_TYPING_BURST 4         /* ... after a burst of this many */
 #define CHAT_SESSIONS_PER_IP 50
+#define CHAT_NEW_CUSTOMERS_PER_IP 30          /* customers created through chat ... */
+#define CHAT_NEW_CUSTOMER_WINDOW_MS 600000u   /* ... per address in 10 minutes */
 #define CHAT_IP_BUCKETS 4096        /* hash chains of the per-address counts (no cap) */
+#define CHAT_KEY_SIZE 32            /* the visitor token's digest, raw (hex in the store) */
+#define MILLI 1000                  /* the token buckets count thousandths of a token */
 
-/* Open sessions of one client address; exists while n > 0. */
+/* One client address: its open sessions and the customers it created lately. Exists
+ * while it has a session or a new-customer window that has not run out. */
 struct ip_count {
 	struct ip_count *next;
-	int n;
+	uint64_t window_ms;          /* when the current new-customer window started */
+	uint16_t n;                  /* open sessions */
+	uint16_t created;            /* customers created in the window */
 	char ip[48];
 };
 
@@ -39,31 +49,41 @@ struct chat_ctx {
 
 struct pending;
 
+/* One open /ws/chat socket. Kept small: thousands of idle ones are the usual load. The
+ * visitor token itself is not kept (it is sent once, in welcome); a visitor who has no
+ * customer yet keeps the token's digest to create one with the first message. */
 struct chat_session {
-	int refs;                    /* the socket, and each write in flight */
 	struct app *app;
 	struct ws_conn *ws;          /* NULL once closed */
 	struct ip_count *ipc;        /* this session's count in chat_ctx.ips */
+	struct live_sub *sub;        /* set once the conversation exists */
+	struct pending *pend;        /* messages waiting for their ack (newest first) */
 	int64_t tenant_id;
-	char business[256];
-	char phone[32];
-	bool hello_seen, ready;
-	char visitor[AUTH_TOKEN_SIZE];
-	int64_t customer_id, conv_id, last_seq;
-	struct live_sub *sub;
-	struct pending *pend;        /* messages waiting for their ack */
-	double tokens;               /* rate limit bucket */
-	uint64_t tokens_at_ms;
-	bool typing_on;              /* the typing state last passed on */
-	double typing_tokens;        /* "typing on" bucket (starts full) */
-	uint64_t typing_tokens_at_ms;
+	int64_t conv_id;             /* 0 until the first message starts the conversation */
+	union {                      /* whom the first message starts a conversation for */
+		int64_t customer_id;         /* has_customer */
+		uint8_t key[CHAT_KEY_SIZE];  /* otherwise: a new customer with this identity */
+	} who;
+	uint32_t tokens_at;          /* loop clock (ms, wrapping) of the last refill ... */
+	uint32_t typing_at;          /* ... of each bucket */
+	uint16_t tokens;             /* message bucket, thousandths (at most the burst) */
+	uint16_t typing_tokens;      /* "typing on" bucket, thousandths (starts full) */
+	uint8_t refs;                /* the socket and the start write in flight */
+	bool hello_seen : 1;
+	bool ready : 1;              /* welcome sent */
+	bool has_customer : 1;
+	bool starting : 1;           /* the start write is in flight */
+	bool typing_on : 1;          /* the typing state last passed on */
 };
 
+/* A customer message waiting for its ack. text is set (owned) while the message waits
+ * for the start write; it is handed to live once the conversation exists. */
 struct pending {
 	struct chat_session *s;
 	struct live_turn *turn;
-	char client_id[CHAT_CLIENT_ID_MAX + 1];
+	char *text;
 	struct pending *prev, *next;
+	char client_id[CHAT_CLIENT_ID_MAX + 1];
 };
 
 static void session_unref(struct chat_session *s)
@@ -71,7 +91,6 @@ static void session_unref(struct chat_session *s)
 	if (--s->refs == 0)
 		free(s);
 }
-
 
 static void send_json(struct chat_session *s, json_t *v)
 {
@@ -107,39 +126,103 @@ static void on_event(void *ctx, int64_t conv_id, const json_t *ev, const char *t
 	if (type && !strcmp(type, "typing") &&
 	    !strcmp(json_string_value(json_object_get(ev, "from")) ?: "", "customer"))
 		return;
-	if (type && !strcmp(type, "message")) {
-		int64_t seq = json_integer_value(json_object_get(ev, "seq"));
-		if (seq > s->last_seq)
-			s->last_seq = seq;
-	}
 	if (ws_send_text(s->ws, text, len) == -ENOBUFS)
 		ws_close(s->ws, 1013, "too slow: reconnect and resume");
 }
 
+/* ---- the visitor's key ----------------------------------------------------------------- */
+
+static bool token_well_formed(const char *v)
+{
+	if (!v || strlen(v) != AUTH_TOKEN_SIZE - 1)
+		return false;
+	return strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
+	       AUTH_TOKEN_SIZE - 1;
+}
+
+static int hex_val(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* The token's hex digest (auth_token_hash) kept as its raw bytes. */
+static void key_from_hash(uint8_t key[CHAT_KEY_SIZE], const char *hash)
+{
+	for (size_t i = 0; i < CHAT_KEY_SIZE; i++)
+		key[i] = (uint8_t)(hex_val(hash[2 * i]) << 4 | hex_val(hash[2 * i + 1]));
+}
+
+static void key_to_hash(const uint8_t key[CHAT_KEY_SIZE], char hash[AUTH_HASH_SIZE])
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < CHAT_KEY_SIZE; i++) {
+		hash[2 * i] = digits[key[i] >> 4];
+		hash[2 * i + 1] = digits[key[i] & 15];
+	}
+	hash[2 * CHAT_KEY_SIZE] = '\0';
+}
+
 /* ---- welcome -------------------------------------------------------------------------- */
 
-static void welcome(struct chat_session *s, int64_t last_seq)
+/* {"name","phone"} of the business, from the tenant's cached facts (read now rather than
+ * kept per session). */
+static json_t *business_json(struct app *app, int64_t tenant_id)
+{
+	struct live_facts *f = NULL;
+	const char *name = "", *phone = NULL;
+	if (!live_facts_get(app, tenant_id, api_now(app), &f) && f->t) {
+		name = f->t->name ? f->t->name : "";
+		phone = f->t->phone && *f->t->phone ? f->t->phone : NULL;
+	}
+	json_t *b = json_pack("{s:s,s:s?}", "name", name, "phone", phone);
+	live_facts_unref(f);
+	return b;
+}
+
+/* Follows the session's conversation from now on. 0 or an error. */
+static int conv_attach(struct chat_session *s)
+{
+	return live_subscribe(s->app, s->tenant_id, s->conv_id, on_event, s, &s->sub);
+}
+
+static void conv_detach(struct chat_session *s)
+{
+	if (!s->sub)
+		return;
+	live_unsubscribe(s->sub);
+	s->sub = NULL;
+}
+
+/* Sends welcome: the visitor token, the conversation (null before the first message) and
+ * the messages after last_seq. */
+static void welcome(struct chat_session *s, const char *visitor, int64_t last_seq)
 {
 	struct app *app = s->app;
 	json_t *msgs = NULL;
-	int rc = live_subscribe(app, s->tenant_id, s->conv_id, on_event, s, &s->sub);
-	if (!rc)
-		rc = live_replay(app, s->tenant_id, s->conv_id, last_seq, 10000, &msgs);
+	int64_t owner = 0;
+	char agent[80] = "";
+	int rc = 0;
+	if (s->conv_id) {
+		rc = conv_attach(s);
+		if (!rc)
+			rc = live_replay(app, s->tenant_id, s->conv_id, last_seq, 10000, &msgs);
+		if (!rc)
+			live_owner(app, s->tenant_id, s->conv_id, &owner, agent, sizeof agent);
+	} else {
+		msgs = json_array();
+	}
 	if (rc) {
+		json_decref(msgs);
 		send_error(s, "internal", "the conversation could not be opened", NULL);
 		if (s->ws)
 			ws_close(s->ws, 1011, "internal error");
 		return;
 	}
-	int64_t owner = 0;
-	char agent[80] = "";
-	live_owner(app, s->tenant_id, s->conv_id, &owner, agent, sizeof agent);
-	size_t n = json_array_size(msgs);
-	if (n)
-		s->last_seq = json_integer_value(json_object_get(json_array_get(msgs, n - 1), "seq"));
-	json_t *w = json_pack("{s:s,s:s,s:I,s:{s:s,s:s?},s:s,s:o}", "type", "welcome", "visitor",
-			      s->visitor, "conversation", (json_int_t)s->conv_id, "business", "name",
-			      s->business, "phone", s->phone[0] ? s->phone : NULL, "owner",
+	json_t *w = json_pack("{s:s,s:s,s:o,s:o,s:s,s:o}", "type", "welcome", "visitor", visitor,
+			      "conversation", s->conv_id ? json_integer(s->conv_id) : json_null(),
+			      "business", business_json(app, s->tenant_id), "owner",
 			      owner ? "human" : "ai", "messages", msgs);
 	if (w && owner)
 		json_object_set_new(w, "agent", json_string(agent));
@@ -147,60 +230,36 @@ static void welcome(struct chat_session *s, int64_t last_seq)
 	send_json(s, w);
 }
 
-/* A new visitor: customer, chat identity (the token's hash) and conversation in one
- * write. */
-struct start_job {
-	struct chat_session *s;
-	char hash[AUTH_HASH_SIZE];
-	int64_t tenant_id, customer_id, conv_id, now, last_seq;
-	bool new_customer;
-};
-
-static int start_run(struct store_conn *c, void *arg)
+/* Finds the conversation a returning customer's hello resumes: the one it names when it
+ * is theirs, else their latest open one, else none (0: the first message starts one).
+ * *replay_from is last_seq when the conversation is the one named, else 0. */
+static int64_t resume_conv(struct store_conn *r, int64_t tenant_id, int64_t cust,
+			   const json_t *conv, int64_t last_seq, int64_t *replay_from)
 {
-	struct start_job *j = arg;
-	int rc;
-	if (j->new_customer) {
-		struct store_customer cu = {0};
-		if ((rc = store_customer_create(c, j->tenant_id, &cu, j->now, &j->customer_id)) ||
-		    (rc = store_identity_add(c, j->tenant_id, j->customer_id, STORE_IDENTITY_CHAT,
-					     j->hash)))
-			return rc;
+	int64_t id = json_integer_value(conv);
+	json_t *row = NULL;
+	*replay_from = 0;
+	if (id > 0 && !store_conversation_get(r, tenant_id, id, &row) &&
+	    json_integer_value(json_object_get(row, "customer_id")) == cust) {
+		json_decref(row);
+		*replay_from = last_seq;
+		return id;
 	}
-	if ((rc = store_conversation_create(c, j->tenant_id, j->customer_id, "chat", j->now,
-					    &j->conv_id)))
-		return rc;
-	return store_event_append(c, j->tenant_id, j->now, "conversation_started", j->conv_id,
-				  "customer", NULL, NULL);
-}
-
-static void start_done(int result, void *arg)
-{
-	struct start_job *j = arg;
-	struct chat_session *s = j->s;
-	if (s->ws) {
-		if (result < 0) {
-			send_error(s, "internal", "the conversation could not be started", NULL);
-			ws_close(s->ws, 1011, "internal error");
-		} else {
-			s->customer_id = j->customer_id;
-			s->conv_id = j->conv_id;
-			welcome(s, j->last_seq);
-		}
-	}
-	session_unref(s);
-	free(j);
+	json_decref(row);
+	if (store_conversation_find_open(r, tenant_id, cust, &id))
+		return 0;
+	if (conv && json_integer_value(conv) == id)
+		*replay_from = last_seq;
+	return id;
 }
 
 static void on_hello(struct chat_session *s, const json_t *m)
 {
-	struct app *app = s->app;
-	struct store_conn *r = store_reader(app->store);
-	const char *visitor = json_string_value(json_object_get(m, "visitor"));
+	struct store_conn *r = store_reader(s->app->store);
+	const json_t *vis = json_object_get(m, "visitor");
 	const json_t *conv = json_object_get(m, "conversation");
 	const json_t *ls = json_object_get(m, "last_seq");
-	if ((json_object_get(m, "visitor") && !json_is_string(json_object_get(m, "visitor")) &&
-	     !json_is_null(json_object_get(m, "visitor"))) ||
+	if ((vis && !json_is_string(vis) && !json_is_null(vis)) ||
 	    (conv && !json_is_integer(conv) && !json_is_null(conv)) ||
 	    (ls && (!json_is_integer(ls) || json_integer_value(ls) < 0))) {
 		send_error(s, "invalid", "hello: visitor is a string, conversation an id, last_seq >= 0",
@@ -208,61 +267,66 @@ static void on_hello(struct chat_session *s, const json_t *m)
 		return;
 	}
 	s->hello_seen = true;
-	int64_t last_seq = ls ? json_integer_value(ls) : 0;
-	struct start_job *j = calloc(1, sizeof *j);
-	if (!j) {
-		ws_close(s->ws, 1011, "out of memory");
-		return;
-	}
-	j->s = s;
-	j->tenant_id = s->tenant_id;
-	j->now = api_now(app);
-	j->last_seq = last_seq;
-	int64_t cust = 0;
-	if (visitor && strlen(visitor) == AUTH_TOKEN_SIZE - 1) {
-		auth_token_hash(visitor, j->hash);
-		if (store_customer_find_by_identity(r, s->tenant_id, STORE_IDENTITY_CHAT, j->hash,
-						    &cust))
-			cust = 0;
-	}
-	if (cust) { /* a returning browser */
-		snprintf(s->visitor, sizeof s->visitor, "%s", visitor);
-		s->customer_id = cust;
-		int64_t id = json_integer_value(conv);
-		json_t *row = NULL;
-		if (id > 0 && !store_conversation_get(r, s->tenant_id, id, &row) &&
-		    json_integer_value(json_object_get(row, "customer_id")) == cust) {
-			json_decref(row);
-			s->conv_id = id;
-			free(j);
-			welcome(s, last_seq);
-			return;
-		}
-		json_decref(row);
-		if (!store_conversation_find_open(r, s->tenant_id, cust, &id)) {
-			s->conv_id = id;
-			free(j);
-			welcome(s, conv && json_integer_value(conv) == id ? last_seq : 0);
-			return;
-		}
-		j->customer_id = cust;
-		j->last_seq = 0;
+	const char *given = json_string_value(vis);
+	char visitor[AUTH_TOKEN_SIZE], hash[AUTH_HASH_SIZE];
+	bool kept = token_well_formed(given); /* kept, whether or not it has a customer yet */
+	if (kept)
+		snprintf(visitor, sizeof visitor, "%s", given);
+	else
+		auth_token_new(visitor);
+	auth_token_hash(visitor, hash);
+	int64_t cust = 0, replay_from = 0;
+	if (kept &&
+	    store_customer_find_by_identity(r, s->tenant_id, STORE_IDENTITY_CHAT, hash, &cust))
+		cust = 0;
+	if (cust) { /* a returning customer */
+		s->has_customer = true;
+		s->who.customer_id = cust;
+		s->conv_id = resume_conv(r, s->tenant_id, cust, conv,
+					 ls ? json_integer_value(ls) : 0, &replay_from);
 	} else {
-		auth_token_new(s->visitor);
-		auth_token_hash(s->visitor, j->hash);
-		j->new_customer = true;
-		j->last_seq = 0;
+		key_from_hash(s->who.key, hash);
 	}
-	s->refs++;
-	if (store_write_async(app->store, start_run, j, start_done, j)) {
-		s->refs--;
-		free(j);
-		send_error(s, "unavailable", "the server is not accepting conversations", NULL);
-		ws_close(s->ws, 1011, "unavailable");
-	}
+	welcome(s, visitor, replay_from);
 }
 
-/* ---- messages -------------------------------------------------------------------------- */
+/* ---- starting the conversation with the first message ---------------------------------- */
+
+/* Customer (for a new visitor), chat identity and conversation in one write. Idempotent
+ * against another tab of the same visitor starting at the same moment: an identity or
+ * an open conversation written meanwhile is used, not doubled. */
+struct start_job {
+	struct chat_session *s;
+	int64_t tenant_id, customer_id, conv_id, now;
+	char hash[AUTH_HASH_SIZE];   /* "" when customer_id is known */
+};
+
+static int start_run(struct store_conn *c, void *arg)
+{
+	struct start_job *j = arg;
+	int rc;
+	if (!j->customer_id) {
+		rc = store_customer_find_by_identity(c, j->tenant_id, STORE_IDENTITY_CHAT, j->hash,
+						     &j->customer_id);
+		if (rc == -TN_ENOTFOUND) {
+			struct store_customer cu = {0};
+			if ((rc = store_customer_create(c, j->tenant_id, &cu, j->now, &j->customer_id)) ||
+			    (rc = store_identity_add(c, j->tenant_id, j->customer_id,
+						     STORE_IDENTITY_CHAT, j->hash)))
+				return rc;
+		} else if (rc) {
+			return rc;
+		}
+	}
+	rc = store_conversation_find_open(c, j->tenant_id, j->customer_id, &j->conv_id);
+	if (rc != -TN_ENOTFOUND)
+		return rc;
+	if ((rc = store_conversation_create(c, j->tenant_id, j->customer_id, "chat", j->now,
+					    &j->conv_id)))
+		return rc;
+	return store_event_append(c, j->tenant_id, j->now, "conversation_started", j->conv_id,
+				  "customer", NULL, NULL);
+}
 
 static void pending_remove(struct pending *p)
 {
@@ -273,6 +337,7 @@ static void pending_remove(struct pending *p)
 		s->pend = p->next;
 	if (p->next)
 		p->next->prev = p->prev;
+	free(p->text);
 	free(p);
 }
 
@@ -284,53 +349,192 @@ static void on_turn(int rc, const struct live_turn_result *r, void *ctx)
 		send_error(s, rc == -TN_EPARSE || rc == -TN_ELIMIT ? "invalid" : "internal",
 			   "the message was not stored; send it again", p->client_id);
 	else
-		send_json(s, json_pack("{s:s,s:s,s:I}", "type", "ack", "client_id", p->client_id,
-				       "seq", (json_int_t)r->seq));
+		send_json(s, json_pack("{s:s,s:s,s:I,s:I}", "type", "ack", "client_id",
+				       p->client_id, "seq", (json_int_t)r->seq, "conversation",
+				       (json_int_t)s->conv_id));
 	pending_remove(p);
 }
 
-/* Token bucket: true when the session may send one more message now. */
+/* Hands a linked pending message to live. 0, or an error (answered, p removed). */
+static int submit(struct chat_session *s, struct pending *p, const char *text)
+{
+	int rc = live_customer_message(s->app, s->tenant_id, s->conv_id, text, p->client_id,
+				       "chat", on_turn, p, &p->turn);
+	if (rc) {
+		send_error(s, "internal", "the message was not stored; send it again", p->client_id);
+		pending_remove(p);
+	}
+	return rc;
+}
+
+/* The messages that waited for the start write, oldest first. */
+static void submit_waiting(struct chat_session *s)
+{
+	struct pending *p = s->pend;
+	while (p && p->next)
+		p = p->next;
+	while (p && s->ws) {
+		struct pending *older = p->prev; /* p may be answered and freed at once */
+		char *text = p->text;
+		if (text) {
+			p->text = NULL;
+			submit(s, p, text);
+			free(text);
+		}
+		p = older;
+	}
+}
+
+static void start_done(int result, void *arg)
+{
+	struct start_job *j = arg;
+	struct chat_session *s = j->s;
+	s->starting = false;
+	if (s->ws && result >= 0) {
+		s->has_customer = true;
+		s->who.customer_id = j->customer_id;
+		s->conv_id = j->conv_id;
+		if (conv_attach(s))
+			result = -ENOMEM;
+	}
+	if (s->ws && result >= 0) {
+		submit_waiting(s);
+	} else {
+		if (result < 0)
+			log_warn("chat: a conversation could not be started: %s", tn_strerror(result));
+		s->conv_id = 0;
+		while (s->pend) {
+			send_error(s, "internal", "the message was not stored; send it again",
+				   s->pend->client_id);
+			pending_remove(s->pend);
+		}
+	}
+	session_unref(s);
+	free(j);
+}
+
+/* Counts one more customer created from the session's address: false when the address
+ * has created CHAT_NEW_CUSTOMERS_PER_IP in the current window. */
+static bool new_customer_ok(struct chat_session *s)
+{
+	struct ip_count *e = s->ipc;
+	uint64_t now = uv_now(&s->app->loop);
+	if (!e)
+		return false;
+	if (!e->created || now - e->window_ms >= CHAT_NEW_CUSTOMER_WINDOW_MS) {
+		e->window_ms = now;
+		e->created = 0;
+	}
+	if (e->created >= CHAT_NEW_CUSTOMERS_PER_IP)
+		return false;
+	e->created++;
+	return true;
+}
+
+/* Queues the start write for the session's first message. 0, -EAGAIN (the address's
+ * new-customer cap), -ENOMEM or the store's error. */
+static int start_conversation(struct chat_session *s)
+{
+	struct start_job *j = calloc(1, sizeof *j);
+	if (!j)
+		return -ENOMEM;
+	j->s = s;
+	j->tenant_id = s->tenant_id;
+	j->now = api_now(s->app);
+	if (s->has_customer) {
+		j->customer_id = s->who.customer_id;
+	} else {
+		key_to_hash(s->who.key, j->hash);
+		if (!new_customer_ok(s)) {
+			free(j);
+			return -EAGAIN;
+		}
+	}
+	s->refs++;
+	int rc = store_write_async(s->app->store, start_run, j, start_done, j);
+	if (rc) {
+		s->refs--;
+		free(j);
+		return rc;
+	}
+	s->starting = true;
+	return 0;
+}
+
+/* ---- messages -------------------------------------------------------------------------- */
+
+/* Token bucket in thousandths: true when one more may go now. */
+static bool bucket_take(struct chat_session *s, uint16_t *tokens, uint32_t *at,
+			uint32_t per_sec, uint32_t burst)
+{
+	uint32_t now = (uint32_t)uv_now(&s->app->loop);
+	uint64_t level = *tokens + (uint64_t)(uint32_t)(now - *at) * per_sec;
+	if (level > burst * MILLI)
+		level = burst * MILLI;
+	*at = now;
+	if (level < MILLI) {
+		*tokens = (uint16_t)level;
+		return false;
+	}
+	*tokens = (uint16_t)(level - MILLI);
+	return true;
+}
+
 static bool rate_ok(struct chat_session *s)
 {
-	uint64_t now = uv_now(&s->app->loop);
-	s->tokens += (double)(now - s->tokens_at_ms) * CHAT_RATE_PER_SEC / 1000.0;
-	if (s->tokens > CHAT_RATE_BURST)
-		s->tokens = CHAT_RATE_BURST;
-	s->tokens_at_ms = now;
-	if (s->tokens < 1)
-		return false;
-	s->tokens -= 1;
-	return true;
+	return bucket_take(s, &s->tokens, &s->tokens_at, CHAT_RATE_PER_SEC, CHAT_RATE_BURST);
+}
+
+/* The text of a message, or NULL after answering the error. */
+static const char *message_text(struct chat_session *s, const json_t *text, const char *ref)
+{
+	if (!json_is_string(text) || json_string_length(text) == 0 ||
+	    strlen(json_string_value(text)) != json_string_length(text)) {
+		send_error(s, "invalid", "text must be a non-empty string", ref);
+		return NULL;
+	}
+	if (json_string_length(text) > CHAT_TEXT_MAX) {
+		send_error(s, "too_long", "text must be at most 2000 bytes", ref);
+		return NULL;
+	}
+	if (live_text_blank(json_string_value(text), json_string_length(text))) {
+		send_error(s, "invalid", "text must not be blank (only spaces or line breaks)", ref);
+		return NULL;
+	}
+	return json_string_value(text);
 }
 
 static void on_customer_message(struct chat_session *s, const json_t *m)
 {
-	const json_t *cid = json_object_get(m, "client_id"), *text = json_object_get(m, "text");
+	const json_t *cid = json_object_get(m, "client_id");
 	const char *ref = json_string_value(cid);
 	if (!json_is_string(cid) || json_string_length(cid) == 0 ||
 	    json_string_length(cid) > CHAT_CLIENT_ID_MAX || strlen(ref) != json_string_length(cid)) {
 		send_error(s, "invalid", "client_id must be a string of 1 to 64 bytes", NULL);
 		return;
 	}
-	if (!json_is_string(text) || json_string_length(text) == 0 ||
-	    strlen(json_string_value(text)) != json_string_length(text)) {
-		send_error(s, "invalid", "text must be a non-empty string", ref);
+	const char *text = message_text(s, json_object_get(m, "text"), ref);
+	if (!text)
 		return;
-	}
-	if (json_string_length(text) > CHAT_TEXT_MAX) {
-		send_error(s, "too_long", "text must be at most 2000 bytes", ref);
-		return;
-	}
-	if (live_text_blank(json_string_value(text), json_string_length(text))) {
-		send_error(s, "invalid", "text must not be blank (only spaces or line breaks)", ref);
-		return;
-	}
 	if (!rate_ok(s)) {
 		send_error(s, "rate_limited", "too many messages; wait a moment", ref);
 		return;
 	}
+	if (!s->conv_id && !s->starting) {
+		int rc = start_conversation(s);
+		if (rc == -EAGAIN) {
+			send_error(s, "rate_limited",
+				   "too many new conversations from this address; try again later", ref);
+			return;
+		}
+		if (rc) {
+			send_error(s, "unavailable", "the server is not accepting conversations", ref);
+			return;
+		}
+	}
 	struct pending *p = calloc(1, sizeof *p);
-	if (!p) {
+	if (!p || (s->starting && !(p->text = strdup(text)))) {
+		free(p);
 		send_error(s, "internal", "out of memory", ref);
 		return;
 	}
@@ -341,36 +545,22 @@ static void on_customer_message(struct chat_session *s, const json_t *m)
 	if (s->pend)
 		s->pend->prev = p;
 	s->pend = p;
-	int rc = live_customer_message(s->app, s->tenant_id, s->conv_id, json_string_value(text),
-				       p->client_id, "chat", on_turn, p, &p->turn);
-	if (rc) {
-		pending_remove(p);
-		send_error(s, "internal", "the message was not stored; send it again", ref);
-	}
+	if (!s->starting)
+		submit(s, p, text);
 }
 
 /* Passes the customer's typing indicator on, but not a flood of them: "off" only after
  * an "on" (so what is dropped can never leave the indicator stuck on), a repeated "on"
  * never, and a new "on" from a bucket of CHAT_TYPING_PER_SEC with a burst of
- * CHAT_TYPING_BURST, so a person who starts typing again is always shown. */
+ * CHAT_TYPING_BURST, so a person who starts typing again is always shown. Nothing is
+ * passed on before the conversation exists (nobody could see it). */
 static void on_typing(struct chat_session *s, bool on)
 {
-	if (on == s->typing_on)
+	if (on == s->typing_on || !s->conv_id)
 		return;
-	if (on) {
-		uint64_t now = uv_now(&s->app->loop);
-		if (!s->typing_tokens_at_ms)
-			s->typing_tokens = CHAT_TYPING_BURST;
-		else
-			s->typing_tokens += (double)(now - s->typing_tokens_at_ms) *
-					    CHAT_TYPING_PER_SEC / 1000.0;
-		if (s->typing_tokens > CHAT_TYPING_BURST)
-			s->typing_tokens = CHAT_TYPING_BURST;
-		s->typing_tokens_at_ms = now ? now : 1;
-		if (s->typing_tokens < 1)
-			return;
-		s->typing_tokens -= 1;
-	}
+	if (on && !bucket_take(s, &s->typing_tokens, &s->typing_at, CHAT_TYPING_PER_SEC,
+			       CHAT_TYPING_BURST))
+		return;
 	s->typing_on = on;
 	live_typing(s->app, s->tenant_id, s->conv_id, "customer", on);
 }
@@ -418,14 +608,26 @@ static size_t ip_bucket(const char *ip)
 	return (size_t)(h % CHAT_IP_BUCKETS);
 }
 
+/* An entry with no session whose new-customer window has run out is not needed. */
+static bool ip_idle(const struct ip_count *e, uint64_t now)
+{
+	return e->n == 0 && (!e->created || now - e->window_ms >= CHAT_NEW_CUSTOMER_WINDOW_MS);
+}
+
 /* Counts one more session of ip: 0 and *out, -EBUSY when the address already has
- * CHAT_SESSIONS_PER_IP, -ENOMEM. */
+ * CHAT_SESSIONS_PER_IP, -ENOMEM. Idle entries met on the way are freed. */
 static int ip_take(struct chat_ctx *cc, const char *ip, struct ip_count **out)
 {
-	size_t k = ip_bucket(ip);
-	struct ip_count *e = cc->ips[k];
-	while (e && strncmp(e->ip, ip, sizeof e->ip - 1))
-		e = e->next;
+	uint64_t now = uv_now(&cc->app->loop);
+	struct ip_count **pp = &cc->ips[ip_bucket(ip)], *e;
+	while ((e = *pp) && strncmp(e->ip, ip, sizeof e->ip - 1)) {
+		if (ip_idle(e, now)) {
+			*pp = e->next;
+			free(e);
+		} else {
+			pp = &e->next;
+		}
+	}
 	if (e) {
 		if (e->n >= CHAT_SESSIONS_PER_IP)
 			return -EBUSY;
@@ -437,16 +639,16 @@ static int ip_take(struct chat_ctx *cc, const char *ip, struct ip_count **out)
 		return -ENOMEM;
 	snprintf(e->ip, sizeof e->ip, "%s", ip);
 	e->n = 1;
-	e->next = cc->ips[k];
-	cc->ips[k] = e;
+	e->next = *pp;
+	*pp = e;
 	*out = e;
 	return 0;
 }
 
-/* Counts one session of e less; the entry goes when none is left. */
+/* Counts one session of e less; the entry goes when nothing in it is needed any more. */
 static void ip_release(struct chat_ctx *cc, struct ip_count *e)
 {
-	if (!e || --e->n > 0)
+	if (!e || --e->n > 0 || !ip_idle(e, uv_now(&cc->app->loop)))
 		return;
 	struct ip_count **pp = &cc->ips[ip_bucket(e->ip)];
 	while (*pp && *pp != e)
@@ -501,8 +703,9 @@ static int on_open(struct ws_conn *ws, struct http_request *req, void *ctx)
 	s->app = app;
 	s->ws = ws;
 	s->ipc = ipc;
-	s->tokens = CHAT_RATE_BURST;
-	s->tokens_at_ms = uv_now(&app->loop);
+	s->tokens = CHAT_RATE_BURST * MILLI;
+	s->typing_tokens = CHAT_TYPING_BURST * MILLI;
+	s->tokens_at = s->typing_at = (uint32_t)uv_now(&app->loop);
 	ws_set_data(ws, s);
 	const char *slug = http_query(req, "tenant");
 	json_t *t = NULL;
@@ -511,10 +714,6 @@ static int on_open(struct ws_conn *ws, struct http_request *req, void *ctx)
 		return 0;
 	}
 	s->tenant_id = json_integer_value(json_object_get(t, "id"));
-	snprintf(s->business, sizeof s->business, "%s",
-		 json_string_value(json_object_get(t, "name")) ?: "");
-	const char *phone = json_string_value(json_object_get(json_object_get(t, "settings"), "phone"));
-	snprintf(s->phone, sizeof s->phone, "%s", phone ? phone : "");
 	json_decref(t);
 	return 0;
 }
@@ -530,9 +729,8 @@ static void on_close(struct ws_conn *ws, int code, void *ctx)
 	s->ws = NULL;
 	ip_release(cc, s->ipc);
 	s->ipc = NULL;
-	live_unsubscribe(s->sub);
-	s->sub = NULL;
-	while (s->pend) { /* the writes complete; nobody is told */
+	conv_detach(s);
+	while (s->pend) { /* the writes complete; nobody is told (the client sends again) */
 		live_turn_cancel(s->pend->turn);
 		pending_remove(s->pend);
 	}

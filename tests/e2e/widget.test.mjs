@@ -177,6 +177,41 @@ test('the page reloads mid-conversation and nothing is lost or doubled', async (
   });
 });
 
+test('reloads before the first message: the visitor is kept, the first message is stored once', async () => {
+  await withCustomer(async (page) => {
+    await page.locator('.tc-status').waitFor({ state: 'hidden' });
+    const s0 = await stored(page);
+    assert.match(s0?.visitor ?? '', /^[A-Za-z0-9_-]{43}$/, 'the visitor token is kept at once');
+    assert.equal(s0.conversation, null, 'no conversation before the customer writes');
+
+    /* a quiet reload keeps the same visitor and still has no conversation */
+    await page.reload();
+    await page.locator('.tc-panel').waitFor({ state: 'visible' });
+    await page.locator('.tc-status').waitFor({ state: 'hidden' });
+    const s1 = await stored(page);
+    assert.equal(s1.visitor, s0.visitor, 'the same visitor after the reload');
+    assert.equal(s1.conversation, null);
+
+    /* the first message, then a reload at once: it may or may not have started anything */
+    await say(page, 'do you install tankless water heaters?');
+    await page.reload();
+    await page.locator('.tc-panel').waitFor({ state: 'visible' });
+    await eventually(async () => {
+      const l = await transcript(page);
+      return l.some((m) => m.from === 'ai') && !l.some((m) => m.pending);
+    }, 10000, 'the answer after the reload');
+    await sleep(500);
+    const list = await transcript(page);
+    assertClean(list);
+    assert.deepEqual(list.filter((m) => m.from === 'customer').map((m) => m.text), ['do you install tankless water heaters?'],
+      'the first message once');
+    const s2 = await stored(page);
+    assert.equal(s2.visitor, s0.visitor);
+    assert.ok(Number.isInteger(s2.conversation) && s2.conversation > 0, 'the conversation is kept once it exists');
+    assert.deepEqual(shown(list), await serverTranscript(page), 'the widget shows exactly what the server stored');
+  });
+});
+
 test('a server restart mid-conversation: the widget reconnects and sends the waiting message once', async () => {
   await withCustomer(async (page) => {
     await ask(page, 'what are your hours on saturday?');

@@ -50,17 +50,18 @@ test('blank or whitespace-only text gets invalid and stores nothing', async () =
   const a = new Chat(srv.base);
   await a.open();
   const w = await a.hello();
+  assert.equal(w.conversation, null);
   for (const [i, text] of [' ', '\t\n', '\u00a0 \u3000', '\u200b'].entries()) {
     a.send({ type: 'message', client_id: `blank-${i}`, text });
     const e = await a.waitFor((m) => m.type === 'error' && m.ref === `blank-${i}`);
     assert.equal(e.code, 'invalid', JSON.stringify(e));
   }
   await sleep(200);
-  assert.deepEqual(await stored(w.conversation), []);
   assert.ok(!a.got.some((m) => m.type === 'ack'));
-  // the id was not used up
+  // the id was not used up, and nothing came before this message
   const { ack } = await a.message('do you service heat pumps?', 'blank-0');
   assert.equal(ack.seq, 1);
+  assert.deepEqual((await stored(ack.conversation)).map((m) => m.from), ['customer', 'ai']);
   await a.close();
 });
 
@@ -92,6 +93,7 @@ test('malformed hello and message fields get errors and change nothing', async (
   a.ws.send('{"type":"hello","last_seq":9223372036854775807}');
   const w = await a.waitFor((m) => m.type === 'welcome', 10000, from);
   assert.deepEqual(w.messages, []);
+  assert.equal(w.conversation, null);
   const badMsgs = [
     { client_id: 7, text: 'hi' }, { client_id: '', text: 'hi' }, { client_id: 'c'.repeat(65), text: 'hi' },
     { client_id: ['a'], text: 'hi' }, { client_id: 'ok', text: 42 }, { client_id: 'ok', text: ['hi'] },
@@ -107,22 +109,25 @@ test('malformed hello and message fields get errors and change nothing', async (
   // broken UTF-8 closes the socket with 1007 and stores nothing
   a.ws.send(Buffer.from([0x7b, 0x22, 0x74, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0x22, 0x7d]), { binary: false });
   assert.equal(await a.closed, 1007);
-  assert.deepEqual(await stored(w.conversation), []);
+  assert.ok(!a.got.some((m) => m.type === 'ack'), 'no refused message started a conversation');
 });
 
 test("a hello naming another tenant's conversation or visitor opens nothing of theirs", async () => {
   const theirs = new Chat(srv.base, 'acme');
   await theirs.open();
   const tw = await theirs.hello();
-  await theirs.message('my name is Kim, my email is kim@example.com', 't1');
+  tw.conversation = (await theirs.message('my name is Kim, my email is kim@example.com', 't1')).ack.conversation;
   await theirs.close();
   const x = new Chat(srv.base, 'demo');
   await x.open();
   const xw = await x.hello({ visitor: tw.visitor, conversation: tw.conversation, last_seq: 0 });
-  assert.notEqual(xw.visitor, tw.visitor, 'a token of another business is not honoured');
+  // the token is only a new visitor here: it opens nothing of the other business
+  assert.equal(xw.conversation, null);
   assert.deepEqual(xw.messages, []);
   assert.equal(xw.business.name, 'Brightline Heating, Cooling & Plumbing');
-  await x.message('what are your hours?', 'x1');
+  const xm = await x.message('what are your hours?', 'x1');
+  assert.notEqual(xm.ack.conversation, tw.conversation);
+  assert.equal(xm.ack.seq, 1);
   await x.close();
   // their conversation is unchanged
   const other = await loginAs(srv.base, 'agent2@brightline.example', env.logins['agent2@brightline.example'], 'acme');
@@ -136,12 +141,12 @@ test("one visitor's token never opens another visitor's conversation", async () 
   const a = new Chat(srv.base);
   await a.open();
   const wa = await a.hello();
-  await a.message('my furnace will not start', 'a1');
+  wa.conversation = (await a.message('my furnace will not start', 'a1')).ack.conversation;
   await a.close();
   const b = new Chat(srv.base);
   await b.open();
   const wb = await b.hello();
-  await b.message('what are your hours?', 'b1');
+  wb.conversation = (await b.message('what are your hours?', 'b1')).ack.conversation;
   await b.close();
   // b's token with a's conversation id: b gets b's own conversation back
   const b2 = new Chat(srv.base);
@@ -160,6 +165,7 @@ test('sockets closed in the middle of a turn leak nothing and break nothing', as
   const first = new Chat(srv.base);
   await first.open();
   const w = await first.hello();
+  w.conversation = (await first.message('hello', 'mid-first')).ack.conversation;
   await first.close();
   for (let i = 0; i < 24; i++) {
     const x = new Chat(srv.base);
@@ -269,7 +275,9 @@ test('the same client id sent at once from two tabs, or again with other text, i
   assert.equal(ackA.length, 3);
   assert.equal(ackB.length, 4);
   assert.equal(new Set([...ackA, ...ackB].map((m) => m.seq)).size, 1, 'every ack names the one stored message');
-  const msgs = await stored(w.conversation);
+  // both tabs started the visitor's first conversation at once: there is one
+  assert.equal(new Set([...ackA, ...ackB].map((m) => m.conversation)).size, 1);
+  const msgs = await stored(ackA[0].conversation);
   assert.equal(msgs.filter((m) => m.from === 'customer').length, 1);
   assert.equal(msgs[0].text, 'what are your hours?');
   await a.close();
@@ -297,6 +305,7 @@ test("a customer's typing flood reaches the agent as a few indicators, ending of
   await a.open();
   const w = await a.hello();
   a.send({ type: 'message', client_id: 'urgent', text: 'Water is pouring through my kitchen ceiling right now!' });
+  w.conversation = (await a.waitFor((m) => m.type === 'ack' && m.client_id === 'urgent')).conversation;
   const offer = await waitAgent((m) => m.type === 'offer' && m.conversation === w.conversation);
   agentWs.send(JSON.stringify({ type: 'accept', offer_id: offer.offer_id }));
   await waitAgent((m) => m.type === 'assigned' && m.conversation === w.conversation);

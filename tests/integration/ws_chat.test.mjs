@@ -1,6 +1,7 @@
 // ws_chat.test.mjs: the customer's web chat over a real WebSocket: hello and welcome,
-// message, ack and the AI's reply, reconnecting with last_seq replays exactly what was
-// missed, a resent client id is not doubled, and the limits.
+// message, ack (naming the conversation the first message started) and the AI's reply,
+// reconnecting with last_seq replays exactly what was missed, a resent client id is not
+// doubled, and the limits.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { agent, Chat, demoDb, serve } from './conv_lib.mjs';
@@ -26,13 +27,16 @@ test('hello, message, ack and the AI reply; reconnect replays exactly the missed
   await a.open();
   const w = await a.hello();
   assert.match(w.visitor, /^[A-Za-z0-9_-]{43}$/);
-  assert.ok(w.conversation > 0);
+  assert.equal(w.conversation, null, 'no conversation before the first message');
   assert.equal(w.business.name, 'Brightline Heating, Cooling & Plumbing');
+  assert.equal(w.business.phone, '+17045550100');
   assert.equal(w.owner, 'ai');
   assert.deepEqual(w.messages, []);
 
   const m1 = await a.message('hi, do you install tankless water heaters?', 'k1');
   assert.equal(m1.ack.seq, 1);
+  assert.ok(m1.ack.conversation > 0, 'the first ack names the new conversation');
+  w.conversation = m1.ack.conversation;
   assert.equal(m1.reply.seq, 2);
   assert.match(m1.reply.text, /AI/);
   const own = a.got.find((m) => m.type === 'message' && m.seq === 1);
@@ -79,9 +83,10 @@ test('two tabs of one visitor both see every message', async () => {
   const a = new Chat(srv.base);
   await a.open();
   const w = await a.hello();
+  const first = await a.message('hi there', 't0');
   const b = new Chat(srv.base);
   await b.open();
-  await b.hello({ visitor: w.visitor, conversation: w.conversation, last_seq: 0 });
+  await b.hello({ visitor: w.visitor, conversation: first.ack.conversation, last_seq: 0 });
   const m = await a.message('how much is a service call?', 't1');
   await b.waitFor((x) => x.type === 'message' && x.seq === m.reply.seq);
   assert.ok(b.got.some((x) => x.type === 'message' && x.seq === m.ack.seq && x.client_id === 't1'));
@@ -93,12 +98,12 @@ test('a stranger cannot resume a conversation without its visitor token', async 
   const a = new Chat(srv.base);
   await a.open();
   const w = await a.hello();
-  await a.message('my name is Lee and my phone is 704 555 0100', 's1');
+  w.conversation = (await a.message('my name is Lee and my phone is 704 555 0100', 's1')).ack.conversation;
   await a.close();
   const x = new Chat(srv.base);
   await x.open();
   const wx = await x.hello({ visitor: 'A'.repeat(43), conversation: w.conversation, last_seq: 0 });
-  assert.notEqual(wx.conversation, w.conversation);
+  assert.equal(wx.conversation, null);
   assert.deepEqual(wx.messages, []);
   await x.close();
 });
@@ -114,7 +119,7 @@ test('unknown tenant closes 1008; bad messages get errors; limits hold', async (
   await a.waitFor((m) => m.type === 'error' && m.code === 'hello_required');
   a.ws.send('not json');
   await a.waitFor((m) => m.type === 'error' && m.code === 'invalid_json');
-  const w = await a.hello();
+  await a.hello();
   a.send({ type: 'message', client_id: 'long', text: 'x'.repeat(2001) });
   const tooLong = await a.waitFor((m) => m.type === 'error' && m.ref === 'long');
   assert.equal(tooLong.code, 'too_long');
@@ -137,7 +142,8 @@ test('unknown tenant closes 1008; bad messages get errors; limits hold', async (
   }
   assert.equal(limited.size + acked.size, 30);
   assert.ok(limited.size >= 15, `limited ${limited.size}`);
-  const got = await c.req('GET', `/api/v1/conversations/${w.conversation}`);
+  const conv = a.got.find((m) => m.type === 'ack').conversation;
+  const got = await c.req('GET', `/api/v1/conversations/${conv}`);
   assert.equal(got.json.messages.filter((m) => m.from === 'customer').length, acked.size);
   await a.close();
 });

@@ -81,7 +81,9 @@
   /* ---- state ---------------------------------------------------------------------- */
 
   /* saved: {visitor, conversation, last_seq, messages: [{seq, from, name, text, at,
-   * client_id}], pending: [{client_id, text}], open, owner, agent} */
+   * client_id}], pending: [{client_id, text}], open, owner, agent}. conversation stays
+   * null until the first message is acknowledged: the server starts the conversation
+   * with it, not at the page view. */
   let saved = load();
   let ws = null;
   let ready = false;              /* a welcome arrived on the current socket */
@@ -450,7 +452,7 @@
 
   /* Connects now instead of waiting out the back-off (the network or the tab came back). */
   function nudge() {
-    if (!ws && retryTimer && (saved.open || saved.conversation)) {
+    if (!ws && retryTimer && (saved.open || saved.conversation || saved.pending.length)) {
       attempts = 0;
       connect();
     }
@@ -468,7 +470,7 @@
           renderSaved();
         }
         saved.visitor = msg.visitor || saved.visitor;
-        saved.conversation = msg.conversation ?? saved.conversation;
+        saved.conversation = Number.isInteger(msg.conversation) ? msg.conversation : null;
         if (msg.business && typeof msg.business === 'object') {
           saved.business = { name: String(msg.business.name || ''), phone: String(msg.business.phone || '') };
           showBusiness();
@@ -492,6 +494,11 @@
         break;
       case 'ack': {
         if (!Number.isInteger(msg.seq)) break;
+        /* the first message started the conversation: resume it after a reload */
+        if (!saved.conversation && Number.isInteger(msg.conversation)) {
+          saved.conversation = msg.conversation;
+          save();
+        }
         const p = saved.pending.find((x) => x.client_id === msg.client_id);
         const node = findClient(msg.client_id);
         if (p) {
@@ -672,6 +679,17 @@
     if (focus) launcher.focus();
   }
 
+  /* Another tab of this visitor started the conversation while this one had none yet:
+   * follow it (a new hello names it and replays it). */
+  window.addEventListener('storage', (ev) => {
+    if (ev.key !== KEY || saved.conversation) return;
+    const other = load();
+    if (!other.conversation || other.visitor !== saved.visitor) return;
+    saved.conversation = other.conversation;
+    saved.last_seq = 0;
+    if (ws) ws.close();
+  });
+
   window.addEventListener('online', nudge);
   document.addEventListener('visibilitychange', () => { if (!document.hidden) nudge(); });
 
@@ -703,7 +721,8 @@
     document.body.append(host);
     renderSaved();
     if (saved.open || cfg.open) open(false);
-    else if (saved.conversation) connect();   /* keep a live conversation in step */
+    /* keep a live conversation in step, and deliver what waits to be sent */
+    else if (saved.conversation || saved.pending.length) connect();
   }
 
   if (document.body) start();
