@@ -331,6 +331,14 @@ struct dialog_action {
 
 #define DIALOG_ACTIONS_MAX 12
 
+/* Quick replies: short answers the customer can tap instead of typing, in the
+ * customer's language, each one understood by the engine in the context it is offered
+ * in (docs/internals/dialog.md, "Quick replies"). At most DIALOG_QUICK_MAX of at most
+ * DIALOG_QUICK_CHARS characters (UTF-8, so up to 4 bytes each). */
+#define DIALOG_QUICK_MAX 5
+#define DIALOG_QUICK_CHARS 40
+#define DIALOG_QUICK_BYTES (DIALOG_QUICK_CHARS * 4 + 1)
+
 /* The result of one turn. Initialise with dialog_out_init, free with dialog_out_free. */
 struct dialog_out {
 	struct buf reply;               /* the AI's reply text (UTF-8) */
@@ -342,6 +350,9 @@ struct dialog_out {
 	struct dialog_action actions[DIALOG_ACTIONS_MAX];
 	size_t n_actions;
 	enum dialog_outcome outcome;    /* what this turn achieved (OPEN: nothing final) */
+	char quick[DIALOG_QUICK_MAX][DIALOG_QUICK_BYTES]; /* quick replies offered with the
+	                                   reply, in order (none when nothing fits) */
+	size_t n_quick;
 };
 
 /* Zeroes o. */
@@ -358,6 +369,10 @@ void dialog_out_free(struct dialog_out *o);
  * unchanged. */
 int dialog_turn(const struct dialog_env *env, struct dialog_state *s, const char *text,
 		size_t len, int64_t now, struct dialog_out *out);
+
+/* The quick replies of out as a new JSON array of strings (empty when none); NULL on
+ * ENOMEM. */
+json_t *dialog_quick_json(const struct dialog_out *out);
 
 /* Builds the handoff packet (new JSON object, owned by the caller) for the conversation
  * in s: customer, intent, entities of the last turn (nlu, may be NULL), sentiment,

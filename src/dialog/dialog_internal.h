@@ -14,6 +14,12 @@ int dialog__say(const struct dialog_env *env, const struct dialog_state *s, stru
 /* Formats an appointment window as local text ("Friday, December 4, 8:00-10:00 AM"). */
 void dialog__fmt_window(const struct dialog_env *env, const struct dialog_state *s,
 			int64_t start, int64_t end, char *out, size_t n);
+/* The same window as a quick reply: as above when it fits DIALOG_QUICK_CHARS, else
+ * without the weekday ("September 30, 10:00 AM-12:00 PM"). */
+void dialog__fmt_window_label(const struct dialog_env *env, const struct dialog_state *s,
+			      int64_t start, int64_t end, char *out, size_t n);
+/* The number of characters (code points) of UTF-8 text s. */
+size_t dialog__utf8_chars(const char *s);
 /* Formats a local time of day ("4:30 PM") or a day and time ("Monday at 7:00 AM"). */
 void dialog__fmt_time(const struct dialog_env *env, int64_t t, char *out, size_t n);
 void dialog__fmt_day_time(const struct dialog_env *env, const struct dialog_state *s,
@@ -85,6 +91,12 @@ void dialog__area_list(const struct dialog_env *env, char *out, size_t n);
 const struct dialog_job *dialog__find_job(const struct dialog_ctx *t, bool include_done);
 /* The name of the service with this code, or the code. */
 const char *dialog__service_label(const struct dialog_ctx *t, const char *code);
+
+/* Whether the turn's text, ignoring case, punctuation and spacing, is exactly label
+ * (a quick reply sent back as it was offered). */
+bool dialog__text_is(const struct dialog_ctx *t, const char *label);
+/* Fills the turn's quick replies from where the conversation now stands (quick.c). */
+void dialog__quick_replies(struct dialog_ctx *t);
 
 /* Answers (answers.c): each replies from the facts and updates the state. */
 void dialog__answer_hours(struct dialog_ctx *t);

@@ -242,6 +242,9 @@ const struct dialog_service *dialog__match_service(const struct dialog_ctx *t, c
 {
 	const struct dialog_service *best = NULL;
 	int best_score = 2;
+	for (size_t i = 0; i < t->env->n_services; i++) /* a quick reply: the name as offered */
+		if (dialog__text_is(t, t->env->services[i].name))
+			return &t->env->services[i];
 	for (size_t i = 0; i < t->env->n_services; i++) {
 		int sc = service_score(t, &t->env->services[i], eq_trade);
 		if (sc > best_score) {
@@ -428,6 +431,13 @@ static int pick_offer(struct dialog_ctx *t)
 		{"first", "1st", "1", "primera", "primer", "uno", NULL},
 		{"second", "2nd", "2", "segunda", "segundo", "dos", NULL},
 		{"third", "3rd", "3", "tercera", "tercer", "tres", NULL}};
+	for (int i = 0; i < s->n_offers; i++) { /* a quick reply: the window as offered */
+		char label[DIALOG_QUICK_BYTES];
+		dialog__fmt_window_label(t->env, s, s->offers[i].start, s->offers[i].end, label,
+					 sizeof label);
+		if (dialog__text_is(t, label))
+			return i;
+	}
 	const struct nlu_entity *dt = dialog__entity(t, NLU_ENT_DATETIME, true);
 	if (dt) {
 		for (int i = 0; i < s->n_offers; i++)
@@ -800,7 +810,8 @@ static bool answers_pending(struct dialog_ctx *t)
 		return dialog__entity(t, NLU_ENT_ADDRESS, false) || dialog__entity(t, NLU_ENT_ZIP, false);
 	case DIALOG_AWAIT_TIME:
 		return dialog__entity(t, NLU_ENT_DATETIME, false) || dialog__has_word(t, "asap") ||
-		       dialog__has_word(t, "earliest") || dialog__has_word(t, "soonest") || dialog__has_word(t, "any time");
+		       dialog__has_word(t, "earliest") || dialog__has_word(t, "soonest") || dialog__has_word(t, "any time") ||
+		       dialog__has_word(t, "lo antes posible");
 	case DIALOG_AWAIT_CHOICE:
 		return pick_offer(t) >= 0 || dialog__entity(t, NLU_ENT_DATETIME, false) || is(in, "deny") ||
 		       changed_mind(t);
@@ -1408,6 +1419,7 @@ int dialog_turn(const struct dialog_env *env, struct dialog_state *state, const 
 	else
 		s.failures = 0;
 	dialog__copy(s.last_intent, sizeof s.last_intent, in);
+	dialog__quick_replies(&t);
 	if (!t.rc && !out->reply.len)
 		t.rc = buf_puts(&out->reply, "");
 	if (t.rc) {

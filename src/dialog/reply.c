@@ -41,7 +41,8 @@ static const char *const key_map[][2] = {
 	{"handoff_frustration", "handoff.frustration"}, {"handoff_loop", "handoff.loop"},
 	{"handoff_low_confidence", "handoff.low_confidence"}, {"callback", "handoff.no_agents"},
 	{"callback_closed", "handoff.after_hours"}, {"oncall_paged", "emergency.after_hours"},
-	{NULL, NULL}};
+	{"quick_yes", "quick.yes"}, {"quick_no", "quick.no"}, {"quick_person", "quick.person"},
+	{"quick_earliest", "quick.earliest"}, {NULL, NULL}};
 
 /* Situations the shipped templates do not cover, in the engine's own words. */
 static const char *const fallback_text[][3] = {
@@ -265,8 +266,8 @@ void dialog__fmt_date(const struct dialog_env *env, const struct dialog_state *s
 		snprintf(out, n, "%s, %s %d", days_en[l.wday], months_en[l.month - 1], l.day);
 }
 
-void dialog__fmt_window(const struct dialog_env *env, const struct dialog_state *s,
-			int64_t start, int64_t end, char *out, size_t n)
+static void fmt_window(const struct dialog_env *env, const struct dialog_state *s, int64_t start,
+		       int64_t end, bool with_day, char *out, size_t n)
 {
 	struct tz_local a, b;
 	char ta[16], tb[16];
@@ -279,11 +280,25 @@ void dialog__fmt_window(const struct dialog_env *env, const struct dialog_state 
 	hm(&a, ta, sizeof ta, !same_half);
 	hm(&b, tb, sizeof tb, true);
 	if (is_es(s))
-		snprintf(out, n, "%s %d de %s, %s-%s", days_es[a.wday], a.day,
-			 months_es[a.month - 1], ta, tb);
+		snprintf(out, n, "%s%s%d de %s, %s-%s", with_day ? days_es[a.wday] : "",
+			 with_day ? " " : "", a.day, months_es[a.month - 1], ta, tb);
 	else
-		snprintf(out, n, "%s, %s %d, %s-%s", days_en[a.wday], months_en[a.month - 1], a.day,
-			 ta, tb);
+		snprintf(out, n, "%s%s%s %d, %s-%s", with_day ? days_en[a.wday] : "",
+			 with_day ? ", " : "", months_en[a.month - 1], a.day, ta, tb);
+}
+
+void dialog__fmt_window(const struct dialog_env *env, const struct dialog_state *s,
+			int64_t start, int64_t end, char *out, size_t n)
+{
+	fmt_window(env, s, start, end, true, out, n);
+}
+
+void dialog__fmt_window_label(const struct dialog_env *env, const struct dialog_state *s,
+			      int64_t start, int64_t end, char *out, size_t n)
+{
+	fmt_window(env, s, start, end, true, out, n);
+	if (dialog__utf8_chars(out) > DIALOG_QUICK_CHARS)
+		fmt_window(env, s, start, end, false, out, n);
 }
 
 void dialog__fmt_money(int64_t cents, char *out, size_t n)
