@@ -360,7 +360,14 @@ int dialog_write_job(struct store_conn *c, void *arg)
 		j->duplicate = true;
 		return 0;
 	}
-	if ((rc = store_message_append(c, j->tenant_id, j->conv_id, &am, j->now, &j->reply_seq)) < 0)
+	/* the quick replies are kept with the reply, so a reload offers them again */
+	json_t *quick = o->n_quick ? dialog_quick_json(o) : NULL;
+	if (o->n_quick && !quick)
+		return -ENOMEM;
+	am.quick_replies = quick;
+	rc = store_message_append(c, j->tenant_id, j->conv_id, &am, j->now, &j->reply_seq);
+	json_decref(quick);
+	if (rc < 0)
 		return rc;
 	if (j->link_customer &&
 	    (rc = exec_sql(c, "UPDATE conversations SET customer_id = ? WHERE tenant_id = ? AND id = ?",
@@ -513,6 +520,7 @@ bool dialog_write_fallback(struct dialog_write *j, int rc)
 		}
 	out->n_actions = keep;
 	out->outcome = DIALOG_OUTCOME_OPEN;
+	out->n_quick = 0; /* they answered the turn that could not be completed */
 	buf_reset(&out->reply);
 	buf_puts(&out->reply, strcmp(before.lang, "es")
 		 ? "I'm sorry, I couldn't complete that just now; it was taken or changed a moment ago. Let's pick another option."

@@ -76,9 +76,9 @@ int dialog_write_prepare(struct store_conn *rd, const struct nlu_model *m,
 			 const char *client_id, int64_t now, int agents_online,
 			 int64_t next_job_seq, struct dialog_out *out, struct dialog_write **w);
 /* The durable half, a store job (arg: the struct dialog_write): stores the customer
- * message (NLU result, client id), the AI reply, the actions' effects, the turn summary
- * and the new state. When the client id was stored before it writes nothing and marks
- * the write a duplicate. 0 or an error (then nothing was kept). Writer thread only. */
+ * message (NLU result, client id), the AI reply with its quick replies, the actions'
+ * effects, the turn summary and the new state. When the client id was stored before it
+ * writes nothing and marks the write a duplicate. 0 or an error (then nothing was kept). Writer thread only. */
 int dialog_write_job(struct store_conn *c, void *arg);
 /* After the job failed with rc: when the turn had actions (a window was taken
  * meanwhile...), turns the write into an apology that keeps the earlier state and

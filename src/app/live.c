@@ -218,6 +218,9 @@ json_t *live_message_event(const json_t *row)
 	v = json_object_get(row, "name");
 	if (json_is_string(v))
 		json_object_set(ev, "name", (json_t *)v);
+	v = json_object_get(row, "quick_replies");
+	if (json_array_size(v))
+		json_object_set(ev, "quick_replies", (json_t *)v);
 	return ev;
 }
 
@@ -275,6 +278,9 @@ int live_replay(struct app *app, int64_t tenant_id, int64_t conv_id, int64_t aft
 	char name[80];
 	int64_t name_of = 0;
 	json_array_foreach(rows, i, r) {
+		/* only the latest message's quick replies still apply */
+		if (i + 1 < json_array_size(rows))
+			json_object_del(r, "quick_replies");
 		int64_t uid = json_integer_value(json_object_get(r, "sender_user_id"));
 		if (uid > 0) {
 			if (uid != name_of) {
@@ -563,6 +569,8 @@ static void ai_done(int result, void *arg)
 	json_t *msg = message_row(seq, "customer", NULL, t->text, t->client_id, t->now);
 	json_t *reply = message_row(reply_seq, "ai", NULL, t->out.reply.data ? t->out.reply.data : "",
 				    NULL, t->now);
+	if (reply && t->out.n_quick)
+		json_object_set_new(reply, "quick_replies", dialog_quick_json(&t->out));
 	broadcast_message(c, msg);
 	broadcast_message(c, reply);
 	ai_notices(t, effects);
