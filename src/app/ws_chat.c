@@ -29,6 +29,7 @@
 #define CHAT_NEW_CUSTOMERS_PER_IP 30          /* customers created through chat ... */
 #define CHAT_NEW_CUSTOMER_WINDOW_MS 600000u   /* ... per address in 10 minutes */
 #define CHAT_IP_BUCKETS 4096        /* hash chains of the per-address counts (no cap) */
+#define CHAT_PAGE 200               /* messages in welcome's replay and in one history page */
 #define CHAT_KEY_SIZE 32            /* the visitor token's digest, raw (hex in the store) */
 #define MILLI 1000                  /* the token buckets count thousandths of a token */
 
@@ -195,19 +196,63 @@ static void conv_detach(struct chat_session *s)
 	s->sub = NULL;
 }
 
+/* The seq of the conversation's latest message (messages are numbered 1, 2, 3, ...
+ * with no gaps, so this is also their count). 0 or a store error. */
+static int conv_last_seq(struct chat_session *s, int64_t *out)
+{
+	struct store_stmt *st;
+	int rc = store_prepare(store_reader(s->app->store),
+			       "SELECT last_seq FROM conversations WHERE tenant_id = ? AND id = ?", &st);
+	if (rc)
+		return rc;
+	store_bind_int64(st, 1, s->tenant_id);
+	store_bind_int64(st, 2, s->conv_id);
+	rc = store_step(st);
+	if (rc == STORE_ROW)
+		*out = store_col_int64(st, 0);
+	store_stmt_finish(st);
+	return rc == STORE_ROW ? 0 : rc == STORE_DONE ? -TN_ENOTFOUND : rc;
+}
+
+/* The page of at most limit messages just before seq `before` (seq < before), oldest
+ * first, in *out; *more says whether older ones exist. Relies on seqs without gaps. */
+static int page_before(struct chat_session *s, int64_t before, int64_t limit, json_t **out,
+		       bool *more)
+{
+	int64_t last = 0;
+	int rc = conv_last_seq(s, &last);
+	if (rc)
+		return rc;
+	if (before > last + 1)
+		before = last + 1;
+	int64_t after = before - 1 - limit > 0 ? before - 1 - limit : 0;
+	*more = after > 0;
+	if (before - 1 <= after) {
+		*out = json_array();
+		return *out ? 0 : -ENOMEM;
+	}
+	return live_replay(s->app, s->tenant_id, s->conv_id, after, (int)(before - 1 - after), out);
+}
+
 /* Sends welcome: the visitor token, the conversation (null before the first message) and
- * the messages after last_seq. */
+ * the messages after last_seq, at most the latest CHAT_PAGE of them (more: true when
+ * some after last_seq were left out; history fetches them). */
 static void welcome(struct chat_session *s, const char *visitor, int64_t last_seq)
 {
 	struct app *app = s->app;
 	json_t *msgs = NULL;
-	int64_t owner = 0;
+	int64_t owner = 0, last = 0;
 	char agent[80] = "";
+	bool more = false;
 	int rc = 0;
 	if (s->conv_id) {
 		rc = conv_attach(s);
 		if (!rc)
-			rc = live_replay(app, s->tenant_id, s->conv_id, last_seq, 10000, &msgs);
+			rc = conv_last_seq(s, &last);
+		if (!rc && last - last_seq > CHAT_PAGE)
+			rc = page_before(s, last + 1, CHAT_PAGE, &msgs, &more);
+		else if (!rc)
+			rc = live_replay(app, s->tenant_id, s->conv_id, last_seq, CHAT_PAGE, &msgs);
 		if (!rc)
 			live_owner(app, s->tenant_id, s->conv_id, &owner, agent, sizeof agent);
 	} else {
@@ -220,10 +265,11 @@ static void welcome(struct chat_session *s, const char *visitor, int64_t last_se
 			ws_close(s->ws, 1011, "internal error");
 		return;
 	}
-	json_t *w = json_pack("{s:s,s:s,s:o,s:o,s:s,s:o}", "type", "welcome", "visitor", visitor,
-			      "conversation", s->conv_id ? json_integer(s->conv_id) : json_null(),
-			      "business", business_json(app, s->tenant_id), "owner",
-			      owner ? "human" : "ai", "messages", msgs);
+	json_t *w = json_pack("{s:s,s:s,s:o,s:o,s:s,s:o,s:b}", "type", "welcome", "visitor",
+			      visitor, "conversation",
+			      s->conv_id ? json_integer(s->conv_id) : json_null(), "business",
+			      business_json(app, s->tenant_id), "owner", owner ? "human" : "ai",
+			      "messages", msgs, "more", more);
 	if (w && owner)
 		json_object_set_new(w, "agent", json_string(agent));
 	s->ready = true;
@@ -549,6 +595,33 @@ static void on_customer_message(struct chat_session *s, const json_t *m)
 		submit(s, p, text);
 }
 
+/* {"type":"history","before":SEQ,"limit":N?}: the page of messages before SEQ. */
+static void on_history(struct chat_session *s, const json_t *m)
+{
+	const json_t *b = json_object_get(m, "before"), *l = json_object_get(m, "limit");
+	if (!json_is_integer(b) || json_integer_value(b) < 1 ||
+	    (l && (!json_is_integer(l) || json_integer_value(l) < 1 ||
+		   json_integer_value(l) > CHAT_PAGE))) {
+		send_error(s, "invalid", "history: before is a seq >= 1, limit 1 to 200", NULL);
+		return;
+	}
+	if (!rate_ok(s)) {
+		send_error(s, "rate_limited", "too many requests; wait a moment", NULL);
+		return;
+	}
+	json_t *msgs = NULL;
+	bool more = false;
+	if (!s->conv_id)
+		msgs = json_array();
+	else if (page_before(s, json_integer_value(b), l ? json_integer_value(l) : CHAT_PAGE,
+			     &msgs, &more)) {
+		send_error(s, "internal", "the history could not be read", NULL);
+		return;
+	}
+	send_json(s, json_pack("{s:s,s:I,s:o,s:b}", "type", "history", "before",
+			       (json_int_t)json_integer_value(b), "messages", msgs, "more", more));
+}
+
 /* Passes the customer's typing indicator on, but not a flood of them: "off" only after
  * an "on" (so what is dropped can never leave the indicator stuck on), a repeated "on"
  * never, and a new "on" from a bucket of CHAT_TYPING_PER_SEC with a burst of
@@ -592,6 +665,8 @@ static void on_message(struct ws_conn *ws, bool is_text, const void *data, size_
 		on_customer_message(s, m);
 	else if (!strcmp(type, "typing"))
 		on_typing(s, json_is_true(json_object_get(m, "on")));
+	else if (!strcmp(type, "history"))
+		on_history(s, m);
 	else
 		send_error(s, "unknown_type", "unknown message type",
 			   json_string_value(json_object_get(m, "client_id")));

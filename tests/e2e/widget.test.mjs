@@ -374,6 +374,57 @@ test('nobody free to take the chat: the customer is told when the business will 
   });
 });
 
+test('a long conversation: the latest 200 at first, earlier ones on the button and at the top', async () => {
+  /* a visitor whose conversation is longer than one page (started over /ws/chat, then
+   * carried on over REST) */
+  const ws = new WebSocket(`${server.base.replace('http', 'ws')}/ws/chat?tenant=demo`);
+  const got = [];
+  ws.on('message', (d) => got.push(JSON.parse(d)));
+  await new Promise((resolve, reject) => { ws.on('open', resolve); ws.on('error', reject); });
+  ws.send(JSON.stringify({ type: 'hello' }));
+  const welcome = await eventually(() => got.find((m) => m.type === 'welcome'), 5000, 'welcome');
+  ws.send(JSON.stringify({ type: 'message', client_id: 'long-0', text: 'hello, first message' }));
+  const ack = await eventually(() => got.find((m) => m.type === 'ack'), 5000, 'the first ack');
+  ws.close();
+  const admin = await server.login('admin');
+  for (let i = 1; i <= 140; i++) {
+    const r = await server.api(admin, 'POST', `/api/v1/conversations/${ack.conversation}/messages`,
+      { text: `what are your hours? (${i})`, client_id: `long-${i}` });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+  }
+  const all = (await server.api(admin, 'GET', `/api/v1/conversations/${ack.conversation}`)).body.messages;
+  const last = all.at(-1).seq;
+  assert.ok(last > 260, `${last} messages: more than a page and a button's worth`);
+
+  const b = await launchBrowser();
+  try {
+    const page = b.page;
+    await page.goto(server.base + '/demo/');
+    await page.evaluate(([v, c]) => localStorage.setItem('tandem-chat:demo', JSON.stringify({
+      visitor: v, conversation: c, last_seq: 0, messages: [], pending: [], open: true })), [welcome.visitor, ack.conversation]);
+    await page.reload();
+    await page.locator('.tc-panel').waitFor({ state: 'visible' });
+    await eventually(async () => (await transcript(page)).length === 200, 10000, 'the latest 200 messages');
+    const first = await transcript(page);
+    assert.deepEqual(first.map((m) => m.seq), all.slice(-200).map((m) => m.seq));
+    const button = page.locator('.tc-earlier');
+    await button.waitFor({ state: 'visible' });
+
+    await button.click();
+    await eventually(async () => (await transcript(page)).length === 250, 5000, 'fifty earlier messages');
+    /* scrolling to the top asks for the rest */
+    await page.locator('[data-tandem-chat]').evaluate((h) => { h.shadowRoot.querySelector('.tc-log').scrollTop = 0; });
+    await eventually(async () => (await transcript(page)).length === last, 5000, 'every message');
+    const list = await transcript(page);
+    assertClean(list);
+    assert.deepEqual(list.map((m) => ({ seq: m.seq, text: m.text })), all.map((m) => ({ seq: m.seq, text: m.text })));
+    assert.ok(await button.isHidden(), 'no button once the first message is shown');
+    assert.deepEqual(b.errors.filter((e) => e.startsWith('pageerror')), []);
+  } finally {
+    await b.close();
+  }
+});
+
 test('the widget on a phone', async () => {
   await withCustomer(async (page) => {
     await ask(page, 'do you install tankless water heaters?');

@@ -23,6 +23,7 @@
 
   const KEY = 'tandem-chat:' + cfg.tenant;
   const MAX_KEPT = 200;           /* messages kept in localStorage for a reload */
+  const PAGE = 50;                /* older messages asked for at a time (the server's limit: 200) */
   const BACKOFF_MIN = 500;        /* ms; doubles on each failed attempt */
   const BACKOFF_MAX = 30000;
   const TYPING_IDLE = 3000;       /* ms without a key press before "stopped typing" */
@@ -52,7 +53,7 @@
         (ph ? ' at ' + ph : '') + (d ? ' around ' + d : '') + '.',
       callUs: 'Prefer to call?', unread: (n) => n + ' new message' + (n === 1 ? '' : 's'),
       minutes: (m) => (m < 1 ? 'under a minute' : 'about ' + m + ' minute' + (m === 1 ? '' : 's')),
-      greeting: 'Hi! How can we help today?',
+      greeting: 'Hi! How can we help today?', earlier: 'Earlier messages',
     },
     es: {
       launcher: 'Chatea con nosotros', close: 'Cerrar el chat', send: 'Enviar', message: 'Mensaje',
@@ -73,7 +74,7 @@
         (ph ? ' al ' + ph : '') + (d ? ' alrededor de ' + d : '') + '.',
       callUs: '¿Prefieres llamar?', unread: (n) => n + (n === 1 ? ' mensaje nuevo' : ' mensajes nuevos'),
       minutes: (m) => (m < 1 ? 'menos de un minuto' : 'unos ' + m + (m === 1 ? ' minuto' : ' minutos')),
-      greeting: '¡Hola! ¿En qué podemos ayudarte?',
+      greeting: '¡Hola! ¿En qué podemos ayudarte?', earlier: 'Mensajes anteriores',
     },
   };
   const t = T[cfg.lang] || T.en;
@@ -94,6 +95,8 @@
   let typingTimer = 0;
   let unread = 0;
   let queueNotice = null;         /* the live "you are number N in line" element */
+  let olderAsked = false;         /* a history request is out */
+  let gapFloor = null;            /* after a reconnect that left messages out: the last seq held before */
   const peerTyping = { ai: 0, agent: 0 };
 
   function fresh() {
@@ -170,7 +173,10 @@
   const log = el('div', { class: 'tc-log', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions text',
     'aria-label': t.log, tabindex: '0' });
   const intro = el('p', { class: 'tc-intro', text: cfg.greeting || t.greeting });
-  log.append(intro);
+  const earlier = el('button', { type: 'button', class: 'tc-earlier', text: t.earlier, hidden: true,
+    onclick: () => askOlder() });
+  log.append(intro, earlier);
+  log.addEventListener('scroll', () => { if (log.scrollTop === 0 && !earlier.hidden) askOlder(); });
   const typing = el('div', { class: 'tc-typing', hidden: true },
     el('span', { class: 'tc-dots', 'aria-hidden': 'true' }, el('i'), el('i'), el('i')),
     el('span', { class: 'tc-typing-text' }));
@@ -385,6 +391,7 @@
     showReplies(last && last.from !== 'customer' && !saved.pending.length ? last.quick_replies : null);
     setOwner(saved.owner, saved.agent);
     showBusiness();
+    showEarlier();
     scrollDown();
   }
 
@@ -426,6 +433,7 @@
       if (ws !== sock) return;
       ws = null;
       ready = false;
+      olderAsked = false;
       setTyping('ai', false);
       setTyping('agent', false);
       for (const c of log.querySelectorAll('.tc-pending .tc-meta')) c.textContent = t.retry;
@@ -466,7 +474,7 @@
           /* the old conversation could not be resumed: start the transcript over */
           const pending = saved.pending;
           saved = Object.assign(fresh(), { open: saved.open, pending, business: saved.business });
-          for (const c of [...log.children]) if (c !== intro) c.remove();
+          for (const c of [...log.children]) if (c !== intro && c !== earlier) c.remove();
           renderSaved();
         }
         saved.visitor = msg.visitor || saved.visitor;
@@ -475,8 +483,14 @@
           saved.business = { name: String(msg.business.name || ''), phone: String(msg.business.phone || '') };
           showBusiness();
         }
+        const held = saved.last_seq;
         let last = null;
         for (const m of Array.isArray(msg.messages) ? msg.messages : []) if (addMessage(m, false)) last = m;
+        olderAsked = false;
+        /* the replay left out some of what this browser missed: fetch them */
+        gapFloor = msg.more === true && held > 0 ? held : null;
+        if (gapFloor !== null) askGap();
+        showEarlier();
         if (last && last.from !== 'customer') showReplies(last.quick_replies);
         setOwner(msg.owner, msg.agent);
         ready = true;
@@ -519,6 +533,9 @@
       case 'typing':
         if (msg.from === 'ai' || msg.from === 'agent') setTyping(msg.from, !!msg.on);
         break;
+      case 'history':
+        older(msg);
+        break;
       case 'handoff':
         handoff(msg);
         break;
@@ -528,6 +545,11 @@
         break;
       }
       case 'error': {
+        if (!msg.ref && olderAsked) {   /* a history request was refused: let it be asked again */
+          olderAsked = false;
+          gapFloor = null;
+          showEarlier();
+        }
         const node = findClient(msg.ref);
         const p = saved.pending.find((x) => x.client_id === msg.ref);
         if (p && TRANSIENT.has(msg.code)) {
@@ -576,6 +598,58 @@
       setOwner('ai', null);
       notice(t.backToAi, true);
     }
+  }
+
+  /* ---- older messages ------------------------------------------------------------ */
+
+  /* The lowest seq shown (older ones may have been dropped from storage). */
+  function oldestShown() {
+    let low = 0;
+    for (const c of log.children) {
+      const s = Number(c.dataset.seq || 0);
+      if (s && (!low || s < low)) low = s;
+    }
+    return low;
+  }
+
+  /* The "earlier messages" button: shown while messages before the oldest shown exist. */
+  function showEarlier() {
+    earlier.hidden = !saved.conversation || oldestShown() <= 1;
+    earlier.setAttribute('aria-busy', olderAsked ? 'true' : 'false');
+  }
+
+  function askHistory(before, limit) {
+    if (olderAsked || !ws || !ready || ws.readyState !== WebSocket.OPEN) return;
+    olderAsked = true;
+    ws.send(JSON.stringify({ type: 'history', before, limit }));
+    showEarlier();
+  }
+
+  function askOlder() {
+    const low = oldestShown();
+    if (low > 1) askHistory(low, PAGE);
+  }
+
+  /* The seqs just after gapFloor that the last welcome left out, a page at a time. */
+  function askGap() {
+    let first = 0;
+    for (const m of saved.messages) if (m.seq > gapFloor) { first = m.seq; break; }
+    if (!first || first <= gapFloor + 1) gapFloor = null;
+    else askHistory(first, Math.min(200, first - gapFloor - 1));
+  }
+
+  /* A page of older messages: placed in seq order, the view kept where the reader is. */
+  function older(msg) {
+    olderAsked = false;
+    const list = Array.isArray(msg.messages) ? msg.messages : [];
+    const height = log.scrollHeight, top = log.scrollTop;
+    let added = false;
+    for (const m of list) if (addMessage(m, false)) added = true;
+    if (gapFloor === null) log.scrollTop = top + (log.scrollHeight - height);
+    if (added) save();
+    else gapFloor = null;           /* nothing more to be had */
+    if (gapFloor !== null) askGap();
+    showEarlier();
   }
 
   function transmit(p) {
