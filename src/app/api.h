@@ -189,6 +189,27 @@ int api_op_prework(struct api_op *op, int (*work)(struct api_op *op));
 /* Frees op and everything it owns (without responding). */
 void api_op_free(struct api_op *op);
 
+/* Checks a write's request body (op->in) and reads it into op. 0, or -TN_EINVAL_FIELD
+ * with the reason in e (or another error code). */
+typedef int api_parse_fn(struct api_op *op, struct api_verr *e);
+
+/* One kind of write: how its body is read and checked, the job, and the answer. */
+struct api_write {
+	const char *verb;           /* names the route where a table builds the names */
+	api_parse_fn *parse;        /* NULL: the request has no body */
+	api_op_fn *run;             /* the job on the writer thread */
+	int (*submit)(struct api_op *op);  /* queues the parsed op; NULL: api_op_submit */
+	int status;                 /* the success status (200, 201, 204) */
+};
+
+/* Starts write w on item id (0: none) for an authorised principal: reads the body when w
+ * has a parser, makes the op, parses it and queues it; the answer follows the commit.
+ * 0 once the op went to its submit function (which answers a queueing failure itself);
+ * a negative code when the request was already answered with the error (bad JSON, a
+ * field that failed, out of memory) and nothing was queued. */
+int api_write_start(struct app *app, struct http_request *req, const struct auth_principal *p,
+		    const struct api_write *w, int64_t id);
+
 /* The database path for a command: given (--db) when set, else $TANDEM_DB, else
  * "var/tandem.db". Borrowed. Defined in cmd_init.c. */
 const char *cli_db_path(const char *given);
@@ -231,6 +252,25 @@ json_t *api_body_json(struct http_request *req);
 /* Responds with the error matching a store/validation code (404 not_found, 409 conflict,
  * 400 validation_failed with msg, 500 internal). */
 void api_respond_code(struct http_request *req, int rc, const char *msg);
+
+/* True when s (may be NULL: false) is one of set (NULL-terminated). */
+bool api_in_set(const char *s, const char *const *set);
+
+/* The first key of object o not in keys (NULL-terminated), or NULL. */
+const char *api_unknown_key(const json_t *o, const char *const *keys);
+
+/* Answers a read: 200 with v, or the error matching rc. Consumes v. Returns 0 (for the
+ * handler to return). */
+int api_respond_read(struct http_request *req, int rc, json_t *v);
+
+/* Makes the API shape of a stored row. Consumes row; returns a new reference. */
+typedef json_t *api_shape_fn(json_t *row, const void *ctx);
+
+/* Answers a listing: steps the bound statement st to its end (and finishes it), shaping
+ * each row with shape(row, ctx) (NULL: rows as read), and responds 200 {"<key>": [...]}
+ * or the error of a failed step. Returns 0. */
+int api_respond_rows(struct http_request *req, struct store_stmt *st, const char *key,
+		     api_shape_fn *shape, const void *ctx);
 
 /* Parses the {id} path parameter; responds 404 and returns a negative code when it is
  * not a positive integer. */

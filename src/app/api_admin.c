@@ -16,24 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Checks a write's request body (op->in) and reads it into op. 0, or -TN_EINVAL_FIELD
- * with the reason in e (or another error code). */
-typedef int admin_parse_fn(struct api_op *op, struct api_verr *e);
 /* Reads the tenant's collection (a JSON array, owned) on connection c. */
 typedef int admin_list_fn(struct store_conn *c, int64_t tenant_id, json_t **out);
 /* Reads one item (a JSON object, owned) on connection c; -TN_ENOTFOUND when absent. */
 typedef int admin_get_fn(struct store_conn *c, int64_t tenant_id, int64_t id, json_t **out);
 /* The API shape of a stored row. Consumes row; returns a new reference (NULL on ENOMEM). */
 typedef json_t *admin_shape_fn(json_t *row);
-
-/* One kind of write on a resource. A write whose run is NULL is not offered. */
-struct admin_write {
-	const char *verb;           /* the route name is "<resource name>_<verb>" */
-	admin_parse_fn *parse;      /* NULL: the request has no body */
-	api_op_fn *run;             /* the job on the writer thread */
-	int (*submit)(struct api_op *op);  /* queues the parsed op; NULL: api_op_submit */
-	int status;                 /* the success status (200, 201, 204) */
-};
 
 /* A collection of the administration API. */
 struct admin_resource {
@@ -44,65 +32,21 @@ struct admin_resource {
 	admin_list_fn *list;        /* GET path; NULL: not offered */
 	admin_get_fn *get;          /* GET path/{id}; NULL: not offered */
 	admin_shape_fn *shape;      /* applied to listed and got rows; NULL: rows as stored */
-	struct admin_write create;  /* POST path */
-	struct admin_write put;     /* PUT path/{id} (id > 0 in op->id) */
-	struct admin_write del;     /* DELETE path/{id} */
+	/* The writes (api.h); the route name is "<name>_<verb>"; a write whose run is NULL
+	 * is not offered. */
+	struct api_write create;    /* POST path */
+	struct api_write put;       /* PUT path/{id} (id > 0 in op->id) */
+	struct api_write del;       /* DELETE path/{id} */
 };
 
-/* Responds to a read: the document or the error. Consumes v. */
-static int respond_read(struct http_request *req, int rc, json_t *v)
-{
-	if (rc)
-		api_respond_code(req, rc, NULL);
-	else
-		http_respond_json(req, 200, v);
-	json_decref(v);
-	return 0;
-}
-
-/* The common tail of every write, after the permission check: reads the body (when the
- * write has a parser), makes the op for item id (0: none), parses, and queues it. Any
- * failure has been answered. Always returns 0. */
+/* Starts write w (api_write_start) and, once it is queued, says that the tenant's facts
+ * are changing so that turns reload them. Always returns 0. */
 static int write_start(struct app *app, struct http_request *req,
-		       const struct auth_principal *p, const struct admin_write *w, int64_t id)
+		       const struct auth_principal *p, const struct api_write *w, int64_t id)
 {
-	json_t *in = NULL;
-	if (w->parse && !(in = api_body_json(req)))
-		return 0;
-	struct api_op *op = api_op_new(app, req, p, w->run, w->status);
-	if (!op) {
-		json_decref(in);
-		return 0;
-	}
-	op->in = in;
-	op->id = id;
-	if (w->parse) {
-		struct api_verr e = {{0}};
-		int rc = w->parse(op, &e);
-		if (rc) {
-			api_respond_code(req, rc, e.msg);
-			api_op_free(op);
-			return 0;
-		}
-	}
-	int rc = w->submit ? w->submit(op) : api_op_submit(op);
-	live_facts_changed(app, p->tenant_id); /* turns reload the tenant's facts */
-	return rc;
-}
-
-/* The first key of object in that is not in known (NULL-terminated), or NULL. */
-static const char *unknown_key(json_t *in, const char *const *known)
-{
-	const char *key;
-	json_t *v;
-	json_object_foreach(in, key, v) {
-		size_t i = 0;
-		while (known[i] && strcmp(known[i], key))
-			i++;
-		if (!known[i])
-			return key;
-	}
-	return NULL;
+	if (!api_write_start(app, req, p, w, id))
+		live_facts_changed(app, p->tenant_id);
+	return 0;
 }
 
 /* ---- the generic handlers ------------------------------------------------------- */
@@ -127,7 +71,7 @@ static int h_list(struct http_request *req, void *arg)
 	int rc = res->list(store_reader(rt->app->store), p.tenant_id, &list);
 	if (rc) {
 		json_decref(list);
-		return respond_read(req, rc, NULL);
+		return api_respond_read(req, rc, NULL);
 	}
 	if (res->shape) {
 		size_t i;
@@ -135,7 +79,7 @@ static int h_list(struct http_request *req, void *arg)
 		json_array_foreach(list, i, row)
 			json_array_set_new(list, i, res->shape(json_incref(row)));
 	}
-	return respond_read(req, 0, json_pack("{so}", res->key, list));
+	return api_respond_read(req, 0, json_pack("{so}", res->key, list));
 }
 
 static int h_get(struct http_request *req, void *arg)
@@ -150,12 +94,12 @@ static int h_get(struct http_request *req, void *arg)
 	int rc = res->get(store_reader(rt->app->store), p.tenant_id, id, &v);
 	if (!rc && res->shape)
 		v = res->shape(v);
-	return respond_read(req, rc, v);
+	return api_respond_read(req, rc, v);
 }
 
 /* A write on the collection (item false) or on path/{id} (item true). */
 static int write_on(struct http_request *req, const struct admin_route *rt,
-		    const struct admin_write *w, bool item)
+		    const struct api_write *w, bool item)
 {
 	struct auth_principal p;
 	int64_t id = 0;
@@ -198,7 +142,7 @@ static int h_settings_get(struct http_request *req, void *arg)
 		rc = tenant_config_load(r, p.tenant_id, &doc);
 		store_read_end(r);
 	}
-	return respond_read(req, rc, doc);
+	return api_respond_read(req, rc, doc);
 }
 
 /* op->n1: replace (PUT) rather than change (PATCH). */
@@ -221,7 +165,7 @@ static int settings_patch_parse(struct api_op *op, struct api_verr *e)
 	return tenant_config_parse(op->in, false, NULL, &op->cfg, e);
 }
 
-static int settings_write(struct http_request *req, struct app *app, const struct admin_write *w)
+static int settings_write(struct http_request *req, struct app *app, const struct api_write *w)
 {
 	struct auth_principal p;
 	if (api_require(app, req, AUTH_PERM_SETTINGS_WRITE, &p))
@@ -231,13 +175,13 @@ static int settings_write(struct http_request *req, struct app *app, const struc
 
 static int h_settings_put(struct http_request *req, void *arg)
 {
-	static const struct admin_write put = {"put", settings_put_parse, settings_run, NULL, 200};
+	static const struct api_write put = {"put", settings_put_parse, settings_run, NULL, 200};
 	return settings_write(req, arg, &put);
 }
 
 static int h_settings_patch(struct http_request *req, void *arg)
 {
-	static const struct admin_write patch = {"patch", settings_patch_parse, settings_run,
+	static const struct api_write patch = {"patch", settings_patch_parse, settings_run,
 						 NULL, 200};
 	return settings_write(req, arg, &patch);
 }
@@ -372,7 +316,7 @@ static int user_add_parse(struct api_op *op, struct api_verr *e)
 {
 	static const char *const known[] = {"email", "name", "role", "password", NULL};
 	json_t *in = op->in;
-	const char *bad = unknown_key(in, known);
+	const char *bad = api_unknown_key(in, known);
 	if (bad)
 		return api_verr_set(e, "%s is not a known field", bad);
 	const char *email = json_string_value(json_object_get(in, "email"));
@@ -447,7 +391,7 @@ static int keep_an_admin(struct store_conn *c, struct api_op *op, int64_t user_i
 static int user_role_parse(struct api_op *op, struct api_verr *e)
 {
 	static const char *const known[] = {"role", NULL};
-	const char *bad = unknown_key(op->in, known);
+	const char *bad = api_unknown_key(op->in, known);
 	enum store_role r;
 	if (bad)
 		return api_verr_set(e, "%.64s is not a known field (only role can change)", bad);
@@ -487,7 +431,7 @@ static int key_create_parse(struct api_op *op, struct api_verr *e)
 {
 	static const char *const known[] = {"name", NULL};
 	const char *name = json_string_value(json_object_get(op->in, "name"));
-	const char *bad = unknown_key(op->in, known);
+	const char *bad = api_unknown_key(op->in, known);
 	if (bad)
 		return api_verr_set(e, "%.64s is not a known field", bad);
 	if (!name || !*name || strlen(name) > 200)

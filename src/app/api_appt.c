@@ -50,8 +50,8 @@ static void op_free(struct appt_op *op)
 }
 
 /* The appointment object of the API: the store's row with start/end also in ISO 8601
- * in the business's zone. */
-static json_t *appt_shape(json_t *row, const struct tz *zone)
+ * in the business's zone (a struct tz). Returns row (an api_shape_fn). */
+static json_t *appt_shape(json_t *row, const void *zone)
 {
 	char a[32], b[32];
 	if (!row)
@@ -120,6 +120,15 @@ static struct appt_op *op_new(struct app *app, struct http_request *req,
 	return op;
 }
 
+/* Answers a write whose request failed validation with the reason and drops the op.
+ * Returns 0. */
+static int op_refuse(struct appt_op *op, const char *why)
+{
+	api_respond_code(op->req, -TN_EINVAL_FIELD, why);
+	op_free(op);
+	return 0;
+}
+
 /* Reads a time: ISO 8601 (an offset, or the business's zone) or Unix seconds. */
 static int time_field(const json_t *v, const struct tz *zone, int64_t *out)
 {
@@ -179,7 +188,7 @@ static int h_list(struct http_request *req, void *arg)
 		bad = "to must be an ISO 8601 time";
 	if (bad) {
 		live_facts_unref(f);
-		return http_respond_error(req, 400, "validation_failed", bad), 0;
+		return api_respond_code(req, -TN_EINVAL_FIELD, bad), 0;
 	}
 	struct store_stmt *st;
 	rc = store_prepare(store_reader(app->store),
@@ -201,18 +210,8 @@ static int h_list(struct http_request *req, void *arg)
 		store_bind_int64(st, 4 + 2 * i, v[i]);
 		store_bind_int64(st, 5 + 2 * i, v[i]);
 	}
-	json_t *arr = json_array();
-	while ((rc = store_step(st)) == STORE_ROW)
-		json_array_append_new(arr, appt_shape(store_row_json(st), zone));
-	store_stmt_finish(st);
+	api_respond_rows(req, st, "appointments", appt_shape, zone);
 	live_facts_unref(f);
-	if (rc < 0) {
-		json_decref(arr);
-		return api_respond_code(req, rc, NULL), 0;
-	}
-	json_t *doc = json_pack("{s:o}", "appointments", arr);
-	http_respond_json(req, 200, doc);
-	json_decref(doc);
 	return 0;
 }
 
@@ -228,11 +227,9 @@ static int h_get(struct http_request *req, void *arg)
 	int rc = live_facts_get(app, p.tenant_id, api_now(app), &f);
 	if (!rc)
 		rc = store_appointment_get(store_reader(app->store), p.tenant_id, id, &row);
-	if (rc)
-		api_respond_code(req, rc, NULL);
-	else
-		http_respond_json(req, 200, appt_shape(row, f->t->biz.zone));
-	json_decref(row);
+	if (!rc)
+		appt_shape(row, f->t->biz.zone);
+	api_respond_read(req, rc, row);
 	live_facts_unref(f);
 	return 0;
 }
@@ -291,17 +288,11 @@ static int h_create(struct http_request *req, void *arg)
 	const struct dialog_tenant *t = op->facts->t;
 	static const char *const keys[] = {"customer_id", "service", "technician_id", "start",
 					   "address", "notes", NULL};
-	const char *key, *bad = NULL;
-	json_t *v;
+	const char *key = api_unknown_key(in, keys), *bad = NULL;
 	char buf[128];
-	json_object_foreach(in, key, v) {
-		size_t i = 0;
-		while (keys[i] && strcmp(keys[i], key))
-			i++;
-		if (!keys[i]) {
-			snprintf(buf, sizeof buf, "%s is not a known field", key);
-			bad = buf;
-		}
+	if (key) {
+		snprintf(buf, sizeof buf, "%s is not a known field", key);
+		bad = buf;
 	}
 	const struct dialog_service *svc = service_find(t, json_string_value(json_object_get(in, "service")));
 	const json_t *cu = json_object_get(in, "customer_id"), *te = json_object_get(in, "technician_id");
@@ -332,11 +323,8 @@ static int h_create(struct http_request *req, void *arg)
 	else if ((addr && (!json_is_string(addr) || json_string_length(addr) > 300)) ||
 		 (notes && (!json_is_string(notes) || json_string_length(notes) > 2000)))
 		bad = "address and notes must be strings (at most 300 and 2000 bytes)";
-	if (bad) {
-		http_respond_error(req, 400, "validation_failed", bad);
-		op_free(op);
-		return 0;
-	}
+	if (bad)
+		return op_refuse(op, bad);
 	snprintf(op->job, sizeof op->job, "J-%lld",
 		 (long long)live_facts_job_number(app, p.tenant_id, true));
 	op->a = (struct store_appointment){
@@ -485,11 +473,8 @@ static int h_patch(struct http_request *req, void *arg)
 		bad = "nothing to change: send status, start (with technician_id) or eta with status";
 	if (!bad && op->tech && !op->has_start)
 		bad = "technician_id goes with start";
-	if (bad) {
-		http_respond_error(req, 400, "validation_failed", bad);
-		op_free(op);
-		return 0;
-	}
+	if (bad)
+		return op_refuse(op, bad);
 	return op_submit(op);
 }
 

@@ -17,25 +17,6 @@
 
 static const char *const channels[] = {"chat", "sms", "voice", "email", NULL};
 
-static bool known(const char *s, const char *const *set)
-{
-	for (size_t i = 0; s && set[i]; i++)
-		if (!strcmp(s, set[i]))
-			return true;
-	return false;
-}
-
-/* The first key of o not in keys (NULL-terminated), or NULL. */
-static const char *unknown_key(const json_t *o, const char *const *keys)
-{
-	const char *k;
-	json_t *v;
-	json_object_foreach((json_t *)o, k, v)
-		if (!known(k, keys))
-			return k;
-	return NULL;
-}
-
 /* ---- POST /api/v1/conversations ------------------------------------------------------ */
 
 /* op->s1: channel; op->in: the body (customer read from it in the job). */
@@ -88,7 +69,7 @@ static int validate_customer(const json_t *cu, struct api_verr *e)
 	static const char *const keys[] = {"name", "phone", "email", NULL};
 	if (!json_is_object(cu))
 		return api_verr_set(e, "customer must be an object");
-	const char *k = unknown_key(cu, keys);
+	const char *k = api_unknown_key(cu, keys);
 	if (k)
 		return api_verr_set(e, "customer.%s is not a known field", k);
 	const json_t *v;
@@ -110,39 +91,35 @@ static int validate_customer(const json_t *cu, struct api_verr *e)
 	return 0;
 }
 
+/* op->in: {channel, customer}; the channel goes to op->s1. */
+static int conv_create_parse(struct api_op *op, struct api_verr *e)
+{
+	static const char *const keys[] = {"channel", "customer", NULL};
+	const json_t *in = op->in;
+	const char *k = api_unknown_key(in, keys);
+	const char *ch = json_string_value(json_object_get(in, "channel"));
+	int rc = 0;
+	if (k)
+		return api_verr_set(e, "%s is not a known field", k);
+	if (json_object_get(in, "channel") && !api_in_set(ch, channels))
+		return api_verr_set(e, "channel must be chat, sms, voice or email");
+	if (json_object_get(in, "customer") &&
+	    (rc = validate_customer(json_object_get(in, "customer"), e)))
+		return rc;
+	snprintf(op->s1, sizeof op->s1, "%s", ch ? ch : "chat");
+	return 0;
+}
+
 static int h_conv_create(struct http_request *req, void *arg)
 {
+	static const struct api_write create = {"create", conv_create_parse, conv_create_run,
+						NULL, 201};
 	struct app *app = arg;
 	struct auth_principal p;
 	if (api_require(app, req, AUTH_PERM_CONVERSATIONS_HANDLE, &p))
 		return 0;
-	json_t *in = api_body_json(req);
-	if (!in)
-		return 0;
-	static const char *const keys[] = {"channel", "customer", NULL};
-	struct api_verr e = {{0}};
-	int rc = 0;
-	const char *k = unknown_key(in, keys);
-	const char *ch = json_string_value(json_object_get(in, "channel"));
-	if (k)
-		rc = api_verr_set(&e, "%s is not a known field", k);
-	else if (json_object_get(in, "channel") && !known(ch, channels))
-		rc = api_verr_set(&e, "channel must be chat, sms, voice or email");
-	else if (json_object_get(in, "customer"))
-		rc = validate_customer(json_object_get(in, "customer"), &e);
-	if (rc) {
-		json_decref(in);
-		api_respond_code(req, rc, e.msg);
-		return 0;
-	}
-	struct api_op *op = api_op_new(app, req, &p, conv_create_run, 201);
-	if (!op) {
-		json_decref(in);
-		return 0;
-	}
-	op->in = in;
-	snprintf(op->s1, sizeof op->s1, "%s", ch ? ch : "chat");
-	return api_op_submit(op);
+	api_write_start(app, req, &p, &create, 0);
+	return 0;
 }
 
 /* ---- POST /api/v1/conversations/{id}/messages ----------------------------------------- */
@@ -171,7 +148,7 @@ static int h_conv_message(struct http_request *req, void *arg)
 	if (!in)
 		return 0;
 	static const char *const keys[] = {"text", "client_id", NULL};
-	const char *k = unknown_key(in, keys);
+	const char *k = api_unknown_key(in, keys);
 	const json_t *text = json_object_get(in, "text"), *cid = json_object_get(in, "client_id");
 	const char *msg = NULL;
 	char buf[128];
@@ -191,7 +168,7 @@ static int h_conv_message(struct http_request *req, void *arg)
 		msg = "client_id must be a string of 1 to 64 bytes";
 	if (msg) {
 		json_decref(in);
-		return http_respond_error(req, 400, "validation_failed", msg), 0;
+		return api_respond_code(req, -TN_EINVAL_FIELD, msg), 0;
 	}
 	int rc = live_customer_message(app, p.tenant_id, id, json_string_value(text),
 				       json_string_value(cid), NULL, message_answered, req, NULL);
@@ -275,15 +252,14 @@ static int h_conv_list(struct http_request *req, void *arg)
 	const char *status = http_query(req, "status");
 	const char *lim = http_query(req, "limit");
 	long limit = 100;
-	if (status && !known(status, statuses))
-		return http_respond_error(req, 400, "validation_failed",
-					  "status must be open, waiting or closed"), 0;
+	if (status && !api_in_set(status, statuses))
+		return api_respond_code(req, -TN_EINVAL_FIELD,
+					"status must be open, waiting or closed"), 0;
 	if (lim) {
 		char *end;
 		limit = strtol(lim, &end, 10);
 		if (!*lim || *end || limit < 1 || limit > 1000)
-			return http_respond_error(req, 400, "validation_failed",
-						  "limit must be 1..1000"), 0;
+			return api_respond_code(req, -TN_EINVAL_FIELD, "limit must be 1..1000"), 0;
 	}
 	struct store_stmt *st;
 	int rc = store_prepare(store_reader(app->store),
@@ -297,18 +273,7 @@ static int h_conv_list(struct http_request *req, void *arg)
 	store_bind_text(st, 2, status, -1);
 	store_bind_text(st, 3, status, -1);
 	store_bind_int64(st, 4, limit);
-	json_t *arr = json_array();
-	while ((rc = store_step(st)) == STORE_ROW)
-		json_array_append_new(arr, store_row_json(st));
-	store_stmt_finish(st);
-	if (rc < 0) {
-		json_decref(arr);
-		return api_respond_code(req, rc, NULL), 0;
-	}
-	json_t *doc = json_pack("{s:o}", "conversations", arr);
-	http_respond_json(req, 200, doc);
-	json_decref(doc);
-	return 0;
+	return api_respond_rows(req, st, "conversations", NULL, NULL);
 }
 
 int api_conv_register(struct app *app)
