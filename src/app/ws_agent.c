@@ -8,6 +8,7 @@
 #include "app/acd_internal.h"
 #include "app/api.h"
 #include "app/app.h"
+#include "app/live.h"
 #include "auth/auth.h"
 #include "base/clock.h"
 #include "base/err.h"
@@ -17,6 +18,7 @@
 #include "store/store.h"
 
 #define COOKIE_NAME "tandem_session"
+#define AGENT_TEXT_MAX 2000   /* bytes of one message to the customer (as /ws/chat) */
 
 static void copy_str(char *dst, size_t cap, const char *src)
 {
@@ -157,12 +159,19 @@ static void on_message(struct ws_conn *ws, bool is_text, const void *data, size_
 	} else if (!strcmp(type, "decline")) {
 		rc = acd_decline(a, s, int_field(m, "offer_id"), msg, sizeof msg);
 	} else if (!strcmp(type, "message")) {
-		const char *text = json_string_value(json_object_get(m, "text"));
+		const json_t *tv = json_object_get(m, "text");
+		const char *text = json_string_value(tv);
 		const char *cid = json_string_value(json_object_get(m, "client_id"));
 		if (!text || !*text || !cid || !*cid || strlen(cid) > 64) {
 			rc = -EINVAL;
 			snprintf(msg, sizeof msg, "message needs conversation, client_id (1-64 bytes) "
 				 "and text");
+		} else if (json_string_length(tv) > AGENT_TEXT_MAX) {
+			send_error(s, "too_long", "text must be at most 2000 bytes", ref);
+		} else if (strlen(text) != json_string_length(tv) ||
+			   live_text_blank(text, json_string_length(tv))) {
+			send_error(s, "invalid", "text must not be blank (only spaces or line breaks)",
+				   ref);
 		} else {
 			rc = acd_agent_message(a, s, conv, text, cid, msg, sizeof msg);
 		}
