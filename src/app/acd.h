@@ -96,6 +96,12 @@ void acd_send_callbacks(struct acd *a, struct acd_session *s);
  * acd_open (ignored). */
 void acd_customer_presence(struct app *app, int64_t tenant_id, int64_t conv_id, bool present);
 
+/* The tenant's settings changed (call after the write committed): its queues take the
+ * current answer times and queue settings at once, the clocks of waiting entries
+ * included (see docs/internals/acd.md). Unknown tenants and calls before acd_open are
+ * ignored. */
+void acd_tenant_changed(struct app *app, int64_t tenant_id);
+
 /* ---- /ws/agent (ws_agent.c) ---- */
 
 /* Registers /ws/agent. 0 or a negative errno. */

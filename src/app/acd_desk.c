@@ -289,8 +289,9 @@ static json_t *stats_json(struct acd *a, struct acd_tenant *t, int64_t now)
 	json_t *snap = NULL;
 	if (route_snapshot(a->r, t->id, now, &snap))
 		return NULL;
+	acd__escalations_count(a, t, NULL, now / 1000);  /* a new day starts from zero */
 	json_t *queues = json_array();
-	int64_t answered = 0, in_sla = 0, breached = 0;
+	int64_t answered = 0, in_sla = 0, breached = 0, abandoned = 0;
 	size_t i;
 	json_t *q;
 	json_array_foreach(json_object_get(snap, "queues"), i, q) {
@@ -302,13 +303,15 @@ static json_t *stats_json(struct acd *a, struct acd_tenant *t, int64_t now)
 		answered += json_integer_value(json_object_get(sla, "answered"));
 		in_sla += json_integer_value(json_object_get(sla, "answered_in_sla"));
 		breached += json_integer_value(json_object_get(sla, "breached"));
+		abandoned += json_integer_value(json_object_get(sla, "abandoned"));
 		json_array_append_new(queues, json_pack(
-			"{s:O, s:O, s:I, s:{s:I, s:I, s:I}, s:I, s:O}", "id", json_object_get(q, "id"),
+			"{s:O, s:O, s:I, s:{s:I, s:I, s:I}, s:I, s:O, s:O}", "id", json_object_get(q, "id"),
 			"name", json_object_get(q, "name"), "depth", (json_int_t)(p1 + p2 + p3),
 			"by_priority", "P1", (json_int_t)p1, "P2", (json_int_t)p2, "P3", (json_int_t)p3,
 			"longest_wait_seconds",
 			(json_int_t)(json_integer_value(json_object_get(q, "longest_wait_ms")) / 1000),
-			"offered", json_object_get(q, "offered")));
+			"offered", json_object_get(q, "offered"), "abandoned",
+			json_object_get(sla, "abandoned")));
 	}
 	json_t *ag = json_object_get(snap, "agents");
 	int64_t human = 0, waiting = 0;
@@ -326,12 +329,12 @@ static json_t *stats_json(struct acd *a, struct acd_tenant *t, int64_t now)
 	char at[40];
 	acd__iso(NULL, now / 1000, at, sizeof at);
 	json_t *m = json_pack(
-		"{s:s, s:o, s:s, s:o, s:{s:I, s:I, s:f}, s:{s:O, s:O, s:O, s:O, s:O}, "
+		"{s:s, s:o, s:s, s:o, s:{s:I, s:I, s:f, s:I}, s:{s:O, s:O, s:O, s:O, s:O}, "
 		"s:{s:I, s:I, s:I}, s:O}",
 		"type", "stats", "tenant", acd__tenant_json(a, t->id), "at", at, "queues", queues,
 		"sla", "attained", (json_int_t)in_sla, "breached", (json_int_t)breached, "percent",
-		answered ? 100.0 * (double)in_sla / (double)answered : 100.0,
-		"agents", "available", json_object_get(ag, "available"), "busy",
+		answered ? 100.0 * (double)in_sla / (double)answered : 100.0, "abandoned",
+		(json_int_t)abandoned, "agents", "available", json_object_get(ag, "available"), "busy",
 		json_object_get(ag, "busy"), "wrap_up", json_object_get(ag, "wrap_up"), "break",
 		json_object_get(ag, "break"), "offline", json_object_get(ag, "offline"),
 		"conversations", "ai", (json_int_t)(ai < 0 ? 0 : ai), "human", (json_int_t)human,

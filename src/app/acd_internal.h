@@ -1,5 +1,7 @@
-/* acd_internal.h: what acd.c (the router glue) and acd_desk.c (the agent's assist
- * panel, bookings from it, supervisor stats) share. Private to the app module. */
+/* acd_internal.h: what the ACD's files share: acd.c (the router's actions, handoffs,
+ * customers leaving), acd_agent.c (sessions and console requests), acd_tenant.c (tenants,
+ * queues, restart, open/close) and acd_desk.c (the assist panel, bookings from it,
+ * supervisor stats). Private to the app module. */
 #ifndef TANDEM_APP_ACD_INTERNAL_H
 #define TANDEM_APP_ACD_INTERNAL_H
 
@@ -10,6 +12,7 @@
 
 #include "app/acd.h"
 #include "assist/assist.h"
+#include "store/store.h"
 
 struct buf;
 struct tz;
@@ -33,7 +36,9 @@ struct acd_tenant {
 	char queue_names[ACD_QUEUES_MAX][64];
 	size_t n_queues;
 	int64_t sla_ms[ROUTE_PRIORITY_COUNT];
-	json_t *escalations;              /* {reason: count} since start-up (owned) */
+	json_t *escalations;              /* {reason: count} of handoffs today (owned) */
+	int64_t escalations_day;          /* the start of that day in the tenant's zone (s) */
+	int64_t escalations_until;        /* the start of the next day (s) */
 };
 
 struct acd_agent {
@@ -73,6 +78,7 @@ struct acd {
 	int64_t offer_ms;
 	int64_t abandon_grace_ms;         /* how long a waiting customer may be away */
 	int64_t synced_at;                /* last callbacks sync (ms) */
+	int64_t raising;                  /* the entry being raised by a new handoff, else 0 */
 	bool closing;                     /* acd_close ran: late store callbacks only free */
 };
 
@@ -95,7 +101,66 @@ struct acd_conv *acd__owned(struct acd *a, struct acd_session *s, int64_t conv_i
 /* "user:<id>" into out. */
 void acd__actor_of(int64_t user_id, char *out, size_t n);
 
-/* acd_desk.c: a protocol "from" to an assist speaker. 0 or -EINVAL. */
+/* ---- acd.c ---- */
+
+/* Lookups: the tenant, the conversation by router entry id or by conversation id
+ * (NULL when unknown). */
+struct acd_tenant *acd__tenant_find(struct acd *a, int64_t id);
+struct acd_conv *acd__conv_by_entry(struct acd *a, int64_t entry_id);
+struct acd_conv *acd__conv_find(struct acd *a, int64_t conv_id);
+/* Unlinks and frees c (its live subscription too). */
+void acd__conv_drop(struct acd *a, struct acd_conv *c);
+bool acd__session_has_tenant(const struct acd_session *s, int64_t tenant_id);
+/* "P1", "P2", "P3". */
+const char *acd__prio_label(enum route_priority p);
+/* Sends the agent's sessions their status and state. */
+void acd__send_state(struct acd *a, int64_t agent_id);
+/* Queues one durable record: a queue-entry status change (status >= 0 and a queue entry
+ * id) and/or an event (kind non-empty); data is borrowed (copied). Failures are logged. */
+void acd__record(struct acd *a, int64_t tenant_id, int64_t entry_id, int status, int64_t user_id,
+		 int64_t conv_id, const char *kind, const char *actor, const json_t *data);
+/* Executes the router's pending actions, then re-arms the timer. */
+void acd__run_actions(struct acd *a);
+/* Arms the timer for the router's next deadline or the next abandon grace to end. */
+void acd__arm_timer(struct acd *a);
+/* live's events of a conversation an agent owns (ctx: the ACD). */
+void acd__on_conv_event(void *ctx, int64_t conv_id, const json_t *ev, const char *text,
+			size_t len);
+/* {conversation, tenant, priority, state, packet} for hello (new reference). */
+json_t *acd__conv_summary(struct acd *a, const struct acd_conv *c);
+/* Sends "assigned" with the packet and transcript to one session, or the owner's all. */
+void acd__send_assigned(struct acd *a, struct acd_conv *c, struct acd_session *only);
+/* A callback's status change and its event. */
+void acd__callback_status(struct acd *a, const struct acd_conv *c, enum store_callback_status st,
+			  int64_t user_id);
+/* The skills an entry of the conversation needs (language and trade, see acd.md). */
+uint32_t acd__entry_skills(struct acd *a, int64_t tenant_id, int64_t conv_id,
+			   const json_t *packet);
+/* Queues the conversation (packet borrowed) in queue_id with class prio. 0 or an error. */
+int acd__enqueue(struct acd *a, int64_t tenant_id, int64_t conv_id, int64_t queue_id,
+		 enum route_priority prio, const json_t *packet, const char *reason);
+/* live's hooks: available agents of a tenant, and a stored handoff (ctx: the ACD). */
+int acd__agents_hook(void *ctx, int64_t tenant_id);
+void acd__handoff_hook(void *ctx, int64_t tenant_id, int64_t conv_id, int priority,
+		       const json_t *packet);
+
+/* ---- acd_agent.c ---- */
+
+/* Sends every session of the tenant's agents a fresh callbacks list. */
+void acd__callbacks_changed(struct acd *a, int64_t tenant_id);
+
+/* ---- acd_tenant.c ---- */
+
+/* The tenant, loaded on first use when it was created after start-up. 0 or an error. */
+int acd__tenant_ensure(struct acd *a, int64_t tenant_id, struct acd_tenant **out);
+/* Counts a handoff's reasons (a JSON array of names, borrowed) in the tenant's
+ * escalations of today, starting a new day when now_s has passed into one. */
+void acd__escalations_count(struct acd *a, struct acd_tenant *t, const json_t *reasons,
+			    int64_t now_s);
+
+/* ---- acd_desk.c ---- */
+
+/* A protocol "from" to an assist speaker. 0 or -EINVAL. */
 int acd__speaker_of(const char *from, enum assist_speaker *out);
 /* Sends the owner of c the assist panel for the conversation so far. */
 void acd__send_assist(struct acd *a, struct acd_conv *c);
