@@ -5,134 +5,30 @@
 // restart mid-queue.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import WebSocket from 'ws';
+import { desk } from './lib/agent_desk.mjs';
 
 // an offer nobody answers expires quickly in this test
 process.env.TANDEM_OFFER_TIMEOUT_MS = '1500';
-const { serve, loginAs, Client } = await import('./auth_lib.mjs');
-
-const BIN = process.env.TANDEM_BIN;
-const ENV = { ...process.env, TANDEM_PWHASH_FAST: '1' };
+const d = desk('tandem-wsagent-');
 const OTHER = { slug: 'acme', email: 'olive@acme.example', password: 'olive-password-1' };
 
-let dir, db, logins, server;
-const open = [];
-
-function run(args, input) {
-  const r = spawnSync(BIN, args, { env: ENV, input, encoding: 'utf8' });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** A WebSocket that records every message and waits for the ones a test wants. */
-class Peer {
-  constructor(url, headers) {
-    this.ws = new WebSocket(url, { headers });
-    this.seen = [];
-    this.waiters = [];
-    this.ws.on('message', (d) => {
-      const m = JSON.parse(d.toString());
-      m._t = Date.now();
-      this.seen.push(m);
-      for (const w of [...this.waiters]) if (w.pred(m)) { this.waiters.splice(this.waiters.indexOf(w), 1); w.resolve(m); }
-    });
-    this.opened = new Promise((resolve, reject) => {
-      this.ws.once('open', resolve);
-      this.ws.once('error', reject);
-      this.ws.once('unexpected-response', (_req, res) => reject(new Error(`handshake ${res.statusCode}`)));
-    });
-    this.closed = new Promise((resolve) => this.ws.once('close', resolve));
-    open.push(this);
-  }
-
-  send(m) { this.ws.send(JSON.stringify(m)); }
-
-  /** The first message (already seen after index `from`, or future) matching pred. */
-  next(pred, ms = 5000, from = 0) {
-    const hit = this.seen.slice(from).find(pred);
-    if (hit) return Promise.resolve(hit);
-    return new Promise((resolve, reject) => {
-      const w = { pred, resolve };
-      this.waiters.push(w);
-      setTimeout(() => {
-        const i = this.waiters.indexOf(w);
-        if (i >= 0) { this.waiters.splice(i, 1); reject(new Error(`timed out; seen: ${JSON.stringify(this.seen.slice(-8))}`)); }
-      }, ms);
-    });
-  }
-
-  mark() { return this.seen.length; }
-
-  close() { this.ws.close(); return this.closed; }
-}
-
-const wsUrl = (p) => `${server.base.replace('http', 'ws')}${p}`;
-
-async function agentPeer(email, password) {
-  const c = await loginAs(server.base, email, password);
-  const p = new Peer(wsUrl('/ws/agent'), { Cookie: c.cookie });
-  await p.opened;
-  p.hello = await p.next((m) => m.type === 'hello');
-  return p;
-}
-
-async function available(p) {
-  const from = p.mark();
-  p.send({ type: 'status', status: 'available' });
-  await p.next((m) => m.type === 'state' && m.status === 'available', 5000, from);
-}
-
-async function customer() {
-  const p = new Peer(wsUrl('/ws/chat?tenant=demo'));
-  await p.opened;
-  p.send({ type: 'hello', lang: 'en' });
-  p.welcome = await p.next((m) => m.type === 'welcome');
-  p.conv = p.welcome.conversation;
-  p.n = 0;
-  return p;
-}
-
-async function say(p, text) {
-  const client_id = `c-${p.conv}-${++p.n}`;
-  const from = p.mark();
-  p.send({ type: 'message', client_id, text });
-  await p.next((m) => m.type === 'ack' && m.client_id === client_id, 10000, from);
-  return from;
-}
-
 before(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-wsagent-'));
-  db = path.join(dir, 'tandem.db');
-  const r = run(['init', '--db', db, '--demo']);
-  assert.equal(r.status, 0, r.stderr);
-  logins = {};
-  for (const m of r.stdout.matchAll(/^logins: (\S+) (\S+) \(/gm)) logins[m[1]] = m[2];
-  server = await serve(db);
+  await d.open();
   // a second business with its own agent
-  const root = await loginAs(server.base, 'platform@tandem.example', logins['platform@tandem.example']);
+  const root = await d.login('platform@tandem.example');
   const t = await root.req('POST', '/api/v1/tenants', { slug: OTHER.slug, name: 'Acme Electric', timezone: 'America/Denver' });
   assert.equal(t.status, 201, t.text);
-  const u = run(['user', 'add', '--db', db, '--email', OTHER.email, '--name', 'Olive Other', '--tenant', OTHER.slug,
+  const u = d.run(['user', 'add', '--db', d.db, '--email', OTHER.email, '--name', 'Olive Other', '--tenant', OTHER.slug,
     '--role', 'agent', '--password-stdin'], `${OTHER.password}\n`);
   assert.equal(u.status, 0, u.stderr);
 });
 
-after(async () => {
-  for (const p of open) p.ws.terminate();
-  if (server) {
-    const { code } = await server.stop();
-    assert.equal(code, 0, `the server exits cleanly (sanitizers included):\n${server.logs().slice(-40).join('\n')}`);
-  }
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-});
+after(() => d.close());
 
 test('the handshake needs a session; hello says who the agent is', async () => {
-  const anon = new Peer(wsUrl('/ws/agent'));
+  const anon = d.peer('/ws/agent');
   await assert.rejects(anon.opened, /handshake 401/);
-  const a1 = await agentPeer('agent1@brightline.example', logins['agent1@brightline.example']);
+  const a1 = await d.agent('agent1@brightline.example');
   assert.equal(a1.hello.agent.email, 'agent1@brightline.example');
   assert.deepEqual(a1.hello.tenants.map((t) => t.slug), ['demo']);
   assert.equal(a1.hello.status, 'offline');
@@ -144,13 +40,13 @@ test('the handshake needs a session; hello says who the agent is', async () => {
 });
 
 test('an emergency reaches an available agent with its packet; one owner; AI silent; handback', async () => {
-  const a1 = await agentPeer('agent1@brightline.example', logins['agent1@brightline.example']);
-  await available(a1);
-  const rival = await agentPeer(OTHER.email, OTHER.password);
-  await available(rival);
+  const a1 = await d.agent('agent1@brightline.example');
+  await d.available(a1);
+  const rival = await d.agent(OTHER.email, OTHER.password);
+  await d.available(rival);
 
-  const c = await customer();
-  const from = await say(c, 'Water is pouring through my kitchen ceiling right now!');
+  const c = await d.customer();
+  const from = await d.say(c, 'Water is pouring through my kitchen ceiling right now!');
   const queued = await c.next((m) => m.type === 'handoff' && m.state === 'queued', 10000, from);
   const offer = await a1.next((m) => m.type === 'offer' && m.conversation === c.conv, 5000);
   assert.ok(offer._t - queued._t < 1000, `the offer took ${offer._t - queued._t} ms`);
@@ -175,7 +71,7 @@ test('an emergency reaches an available agent with its packet; one owner; AI sil
   assert.equal(seen.seq, ack.seq);
 
   // the customer answers: the agent sees it with the assist panel; the AI says nothing
-  const cFrom = await say(c, 'ok I shut it off, my address is 412 Elm Street 28203');
+  const cFrom = await d.say(c, 'ok I shut it off, my address is 412 Elm Street 28203');
   const got = await a1.next((m) => m.type === 'message' && m.from === 'customer' && /Elm/.test(m.text), 5000, aFrom);
   assert.equal(got.conversation, c.conv);
   const assist = await a1.next((m) => m.type === 'assist' && m.conversation === c.conv, 5000, aFrom);
@@ -196,7 +92,7 @@ test('an emergency reaches an available agent with its packet; one owner; AI sil
   await c.next((m) => m.type === 'handoff' && m.state === 'ai', 5000, hb);
   const draft = await a1.next((m) => m.type === 'wrapup_draft' && m.conversation === c.conv, 5000, aFrom);
   assert.match(draft.summary, /pouring/);
-  const after = await say(c, 'what are your hours on saturday?');
+  const after = await d.say(c, 'what are your hours on saturday?');
   const answer = await c.next((m) => m.type === 'message' && m.from === 'ai', 10000, after);
   assert.match(answer.text, /Saturday|8:00|8 AM/i, 'the AI answers the question again');
   a1.send({ type: 'wrapup', conversation: c.conv, summary: draft.summary, disposition: 'resolved' });
@@ -210,12 +106,12 @@ test('an emergency reaches an available agent with its packet; one owner; AI sil
 });
 
 test('an unanswered offer expires and goes to the next agent', async () => {
-  const a1 = await agentPeer('agent1@brightline.example', logins['agent1@brightline.example']);
-  const a2 = await agentPeer('agent2@brightline.example', logins['agent2@brightline.example']);
-  await available(a1);
-  await available(a2);
-  const c = await customer();
-  await say(c, 'There is water pouring through the ceiling, please help');
+  const a1 = await d.agent('agent1@brightline.example');
+  const a2 = await d.agent('agent2@brightline.example');
+  await d.available(a1);
+  await d.available(a2);
+  const c = await d.customer();
+  await d.say(c, 'There is water pouring through the ceiling, please help');
   const isOffer = (m) => m.type === 'offer' && m.conversation === c.conv;
   const first = await Promise.any([a1.next(isOffer, 10000), a2.next(isOffer, 10000)]);
   const [mine, other] = a1.seen.includes(first) ? [a1, a2] : [a2, a1];
@@ -231,12 +127,12 @@ test('an unanswered offer expires and goes to the next agent', async () => {
 });
 
 test('with no agent available the customer is told and a callback is queued', async () => {
-  const a1 = await agentPeer('agent1@brightline.example', logins['agent1@brightline.example']);
+  const a1 = await d.agent('agent1@brightline.example');
   const from0 = a1.mark();
   a1.send({ type: 'status', status: 'break' });
   await a1.next((m) => m.type === 'state' && m.status === 'break', 5000, from0);
-  const c = await customer();
-  const from = await say(c, 'Water is pouring through my ceiling!! I need someone now. My number is 704-555-0182');
+  const c = await d.customer();
+  const from = await d.say(c, 'Water is pouring through my ceiling!! I need someone now. My number is 704-555-0182');
   const cb = await c.next((m) => m.type === 'callback', 10000, from);
   assert.ok(cb.due);
   assert.equal(c.seen.filter((m) => m.type === 'handoff' && m.state === 'assigned').length, 0);
@@ -249,19 +145,17 @@ test('with no agent available the customer is told and a callback is queued', as
 });
 
 test('restart mid-queue: the entry is still queued and offered after the restart', async () => {
-  const a2 = await agentPeer('agent2@brightline.example', logins['agent2@brightline.example']);
-  await available(a2);
-  const c = await customer();
-  await say(c, 'Water is pouring through the ceiling in my basement!');
+  const a2 = await d.agent('agent2@brightline.example');
+  await d.available(a2);
+  const c = await d.customer();
+  await d.say(c, 'Water is pouring through the ceiling in my basement!');
   const offer = await a2.next((m) => m.type === 'offer' && m.conversation === c.conv, 10000);
   // the agent leaves without answering: the entry waits
   await a2.close();
   c.ws.terminate();
-  const { code } = await server.stop();
-  assert.equal(code, 0, server.logs().slice(-40).join('\n'));
-  server = await serve(db);
-  const back = await agentPeer('agent2@brightline.example', logins['agent2@brightline.example']);
-  await available(back);
+  await d.restart();
+  const back = await d.agent('agent2@brightline.example');
+  await d.available(back);
   const again = await back.next((m) => m.type === 'offer' && m.conversation === c.conv, 12000);
   assert.equal(again.offer_id, offer.offer_id);
   back.send({ type: 'accept', offer_id: again.offer_id });
@@ -271,26 +165,24 @@ test('restart mid-queue: the entry is still queued and offered after the restart
 });
 
 test('restart while a person owns a conversation: the owner gets it back, the AI stays silent', async () => {
-  const a1 = await agentPeer('agent1@brightline.example', logins['agent1@brightline.example']);
-  await available(a1);
-  const c = await customer();
-  await say(c, 'Water is pouring through the ceiling of the bedroom!');
+  const a1 = await d.agent('agent1@brightline.example');
+  await d.available(a1);
+  const c = await d.customer();
+  await d.say(c, 'Water is pouring through the ceiling of the bedroom!');
   const offer = await a1.next((m) => m.type === 'offer' && m.conversation === c.conv, 10000);
   a1.send({ type: 'accept', offer_id: offer.offer_id });
   await a1.next((m) => m.type === 'assigned' && m.conversation === c.conv, 5000);
   await c.next((m) => m.type === 'handoff' && m.state === 'assigned', 5000);
   await a1.close();
   c.ws.terminate();
-  const { code } = await server.stop();
-  assert.equal(code, 0, server.logs().slice(-40).join('\n'));
-  server = await serve(db);
+  await d.restart();
 
-  const back = await agentPeer('agent1@brightline.example', logins['agent1@brightline.example']);
+  const back = await d.agent('agent1@brightline.example');
   assert.ok(back.hello.conversations.some((s) => s.conversation === c.conv), JSON.stringify(back.hello.conversations));
   const again = await back.next((m) => m.type === 'assigned' && m.conversation === c.conv, 5000);
   assert.ok(again.messages.some((m) => /bedroom/.test(m.text)));
   // the customer comes back to the same conversation; the AI says nothing, the agent hears it
-  const c2 = new Peer(wsUrl('/ws/chat?tenant=demo'));
+  const c2 = d.peer('/ws/chat?tenant=demo');
   await c2.opened;
   c2.send({ type: 'hello', visitor: c.welcome.visitor, conversation: c.conv, last_seq: 0 });
   const w = await c2.next((m) => m.type === 'welcome');
@@ -298,7 +190,7 @@ test('restart while a person owns a conversation: the owner gets it back, the AI
   assert.equal(w.owner, 'human');
   c2.conv = c.conv;
   c2.n = 10;
-  const from = await say(c2, 'are you still there?');
+  const from = await d.say(c2, 'are you still there?');
   await back.next((m) => m.type === 'message' && m.conversation === c.conv && /still there/.test(m.text), 5000);
   await new Promise((r) => setTimeout(r, 1200));
   assert.equal(c2.seen.slice(from).filter((m) => m.type === 'message' && m.from === 'ai').length, 0);
