@@ -264,6 +264,22 @@ void live_notify(struct app *app, int64_t tenant_id, int64_t conv_id, const json
 		broadcast(c, ev);
 }
 
+/* Whether seq is the conversation's latest message (its quick replies still apply). */
+static bool latest_message(struct app *app, int64_t tenant_id, int64_t conv_id, int64_t seq)
+{
+	struct store_stmt *st;
+	bool latest = false;
+	if (store_prepare(store_reader(app->store), "SELECT last_seq FROM conversations WHERE "
+			  "tenant_id = ? AND id = ?", &st))
+		return false;
+	store_bind_int64(st, 1, tenant_id);
+	store_bind_int64(st, 2, conv_id);
+	if (store_step(st) == STORE_ROW)
+		latest = store_col_int64(st, 0) == seq;
+	store_stmt_finish(st);
+	return latest;
+}
+
 int live_replay(struct app *app, int64_t tenant_id, int64_t conv_id, int64_t after_seq,
 		int limit, json_t **out)
 {
@@ -279,7 +295,10 @@ int live_replay(struct app *app, int64_t tenant_id, int64_t conv_id, int64_t aft
 	int64_t name_of = 0;
 	json_array_foreach(rows, i, r) {
 		/* only the latest message's quick replies still apply */
-		if (i + 1 < json_array_size(rows))
+		if (json_array_size(json_object_get(r, "quick_replies")) &&
+		    (i + 1 < json_array_size(rows) ||
+		     !latest_message(app, tenant_id, conv_id,
+				     json_integer_value(json_object_get(r, "seq")))))
 			json_object_del(r, "quick_replies");
 		int64_t uid = json_integer_value(json_object_get(r, "sender_user_id"));
 		if (uid > 0) {

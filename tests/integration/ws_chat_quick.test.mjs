@@ -1,7 +1,8 @@
 // ws_chat_quick.test.mjs: quick replies over the customer's web chat against the real
 // server: asking to book a tune-up at an address in the service area brings the offered
 // windows as buttons with the reply; one sent back as text reaches the confirmation with
-// yes/no; a reconnect replays them on the latest message only; "Yes" books the window.
+// yes/no; a reconnect replays them on the latest message only (not on an older page of
+// history); "Yes" books the window.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { agent, Chat, demoDb, say, serve, startConversation } from './conv_lib.mjs';
@@ -55,6 +56,12 @@ test('windows as quick replies, one sent back, yes/no at the confirmation, repla
   assert.deepEqual(w2.messages.map((m) => m.seq), [1, 2, 3, 4]);
   assert.deepEqual(w2.messages[3].quick_replies, ['Yes', 'No']);
   for (const m of w2.messages.slice(0, 3)) assert.equal(m.quick_replies, undefined, `seq ${m.seq}`);
+  // an older page of history ends on the window offer: its buttons no longer apply
+  const hfrom = b.got.length;
+  b.send({ type: 'history', before: 3, limit: 2 });
+  const h = await b.waitFor((m) => m.type === 'history', 5000, hfrom);
+  assert.deepEqual(h.messages.map((m) => m.seq), [1, 2]);
+  assert.ok(h.messages.every((m) => m.quick_replies === undefined), JSON.stringify(h.messages));
 
   const m3 = await b.message('Yes', 'q3');
   assert.match(m3.reply.text, /You're booked/);
