@@ -154,7 +154,8 @@ typedef void live_handoff_fn(void *ctx, int64_t tenant_id, int64_t conv_id, int 
 void live_set_handoff_hook(struct app *app, live_handoff_fn *fn, void *ctx);
 
 /* A stored message row (store_message_list) as a protocol message event (new
- * reference): {"type":"message","seq","from","name"?,"text","at","client_id"?}. */
+ * reference): {"type":"message","seq","from","name"?,"text","at","client_id"?,
+ * "quick_replies"?}. */
 json_t *live_message_event(const json_t *row);
 
 /* Reads the conversation's messages with seq > after_seq (at most limit) as protocol
