@@ -3,6 +3,7 @@
  * messages acknowledged once durable, the AI's replies and notices pushed live. A new
  * visitor costs nothing in the store until their first message: the customer, the chat
  * identity and the conversation are written then, in one job (start_run). */
+#include "app/acd.h"
 #include "app/api.h"
 #include "app/app.h"
 #include "app/dialog_glue.h"
@@ -29,6 +30,7 @@
 #define CHAT_NEW_CUSTOMERS_PER_IP 30          /* customers created through chat ... */
 #define CHAT_NEW_CUSTOMER_WINDOW_MS 600000u   /* ... per address in 10 minutes */
 #define CHAT_IP_BUCKETS 4096        /* hash chains of the per-address counts (no cap) */
+#define CHAT_CONV_BUCKETS 1024      /* hash chains of the per-conversation session counts */
 #define CHAT_PAGE 200               /* messages in welcome's replay and in one history page */
 #define CHAT_KEY_SIZE 32            /* the visitor token's digest, raw (hex in the store) */
 #define MILLI 1000                  /* the token buckets count thousandths of a token */
@@ -43,9 +45,18 @@ struct ip_count {
 	char ip[48];
 };
 
+/* The open sessions following one conversation; exists while n > 0. The customer is
+ * present (acd_customer_presence) while there is one. */
+struct conv_count {
+	struct conv_count *next;
+	int64_t tenant_id, conv_id;
+	uint32_t n;
+};
+
 struct chat_ctx {
 	struct app *app;
 	struct ip_count *ips[CHAT_IP_BUCKETS];
+	struct conv_count *convs[CHAT_CONV_BUCKETS];
 };
 
 struct pending;
@@ -182,18 +193,54 @@ static json_t *business_json(struct app *app, int64_t tenant_id)
 	return b;
 }
 
-/* Follows the session's conversation from now on. 0 or an error. */
-static int conv_attach(struct chat_session *s)
+static struct conv_count **conv_slot(struct chat_ctx *cc, int64_t tenant_id, int64_t conv_id)
 {
-	return live_subscribe(s->app, s->tenant_id, s->conv_id, on_event, s, &s->sub);
+	uint64_t h = ((uint64_t)conv_id * 0x9e3779b97f4a7c15ull) ^ (uint64_t)tenant_id;
+	struct conv_count **pp = &cc->convs[(h >> 32) % CHAT_CONV_BUCKETS];
+	while (*pp && ((*pp)->conv_id != conv_id || (*pp)->tenant_id != tenant_id))
+		pp = &(*pp)->next;
+	return pp;
 }
 
+/* Follows the session's conversation from now on; the first session of a conversation
+ * tells the ACD the customer is present. 0 or an error. */
+static int conv_attach(struct chat_session *s)
+{
+	struct chat_ctx *cc = s->app->ws_chat;
+	struct conv_count **pp = conv_slot(cc, s->tenant_id, s->conv_id), *e = *pp;
+	if (!e) {
+		if (!(e = calloc(1, sizeof *e)))
+			return -ENOMEM;
+		e->tenant_id = s->tenant_id;
+		e->conv_id = s->conv_id;
+	}
+	int rc = live_subscribe(s->app, s->tenant_id, s->conv_id, on_event, s, &s->sub);
+	if (rc) {
+		if (!*pp)
+			free(e);
+		return rc;
+	}
+	if (!*pp)
+		*pp = e;
+	if (e->n++ == 0)
+		acd_customer_presence(s->app, s->tenant_id, s->conv_id, true);
+	return 0;
+}
+
+/* Stops following; the last session of a conversation tells the ACD the customer left. */
 static void conv_detach(struct chat_session *s)
 {
 	if (!s->sub)
 		return;
 	live_unsubscribe(s->sub);
 	s->sub = NULL;
+	struct chat_ctx *cc = s->app->ws_chat;
+	struct conv_count **pp = conv_slot(cc, s->tenant_id, s->conv_id), *e = *pp;
+	if (!e || --e->n > 0)
+		return;
+	*pp = e->next;
+	free(e);
+	acd_customer_presence(s->app, s->tenant_id, s->conv_id, false);
 }
 
 /* The seq of the conversation's latest message (messages are numbered 1, 2, 3, ...
@@ -829,6 +876,11 @@ void ws_chat_free(struct app *app)
 	struct chat_ctx *cc = app->ws_chat;
 	for (size_t i = 0; cc && i < CHAT_IP_BUCKETS; i++)
 		for (struct ip_count *e = cc->ips[i], *nx; e; e = nx) {
+			nx = e->next;
+			free(e);
+		}
+	for (size_t i = 0; cc && i < CHAT_CONV_BUCKETS; i++)
+		for (struct conv_count *e = cc->convs[i], *nx; e; e = nx) {
 			nx = e->next;
 			free(e);
 		}
