@@ -68,3 +68,30 @@ test('re-offered, raised at the SLA, then a callback the customer is told about;
   for (let i = 0; i < 50 && status() !== 'done'; i++) await new Promise((r) => setTimeout(r, 100));
   assert.equal(status(), 'done');
 });
+
+// Needs the settings write to tell the router once it has committed (a call to
+// acd_tenant_changed after the commit); until that call is in place this test runs as a
+// todo: it fails without failing the file. Drop the todo option once the call is in.
+test('a changed answer time applies at once, to waiting entries too', { todo: 'needs acd_tenant_changed after the settings commit' }, async () => {
+  const admin = await d.login('admin@brightline.example');
+  const patch = async (secs) => {
+    const s = await admin.req('GET', '/api/v1/settings');
+    const escalation = { ...s.json.escalation, sla_seconds: { P1: secs, P2: secs, P3: secs } };
+    const p = await admin.req('PATCH', '/api/v1/settings', { escalation });
+    assert.equal(p.status, 200, p.text);
+  };
+  const agent = await d.agent('agent1@brightline.example');
+  await d.available(agent);
+  await patch(3600);
+  const customer = await d.customer();
+  await d.say(customer, 'I want to talk to a real person please');
+  await agent.next((m) => m.type === 'offer' && m.conversation === customer.conv, 10000);
+  await new Promise((r) => setTimeout(r, 4000));
+  assert.equal(d.events(customer.conv).filter((k) => k === 'sla_breach').length, 0,
+    `an hour to answer now: ${d.events(customer.conv).join(', ')}`);
+  // back to two seconds: the clock already running (started over 4 s ago) is past it
+  await patch(2);
+  for (let i = 0; i < 50 && !d.events(customer.conv).includes('sla_breach'); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(d.events(customer.conv).includes('sla_breach'), d.events(customer.conv).join(', '));
+  await agent.close();
+});
