@@ -1,7 +1,7 @@
 // agent.js: the agent console: status, offers with the handoff packet, one queue across the
 // agent's businesses, live chat over /ws/agent (acks, de-dup by seq, resend after
 // reconnect), transfer, hand-back, wrap-up, callbacks and the AI assist panel.
-import { el, fill, newClientId, clock, when, slotText, words } from '/shared/dom.js';
+import { el, fill, newClientId, clock, when, slotText, words, focusIsFree } from '/shared/dom.js';
 import { me, logout, getForTenant, mountLogin } from '/shared/session.js';
 import { LiveSocket } from '/shared/ws.js';
 
@@ -145,7 +145,7 @@ function renderOffers() {
             el('button', { class: 'secondary', type: 'button', onclick: () => declineOffer(id) }, 'Decline'))),
         packetView(o.packet));
       box.prepend(card);
-      if (!document.activeElement || document.activeElement === document.body) accept.focus();
+      if (focusIsFree() || document.activeElement === $('idle')) accept.focus();
     }
     const left = Math.max(0, Math.ceil((Date.parse(o.expires_at) - now) / 1000));
     const cd = card.querySelector('.countdown');
@@ -248,6 +248,7 @@ function select(id) {
   renderConv();
   renderAssist();
   if (c) (c.phase === 'wrapup' ? $('wrapup-summary') : $('reply')).focus();
+  else if (focusIsFree()) ($('offers').querySelector('.accept:not([disabled])') ?? $('idle')).focus();
 }
 
 function renderConv() {
@@ -733,6 +734,8 @@ function start(account) {
   $('logout').hidden = false;
   $('who').textContent = account?.user?.name ?? '';
   $('status').value = state.status;
+  // the first thing to do after signing in is to choose a status
+  if (focusIsFree()) $('status').focus();
   if (!socket) socket = new LiveSocket('/ws/agent', { onMessage: (m) => handlers[m.type]?.(m), onState: connState });
   socket.start();
   clearInterval(tick);
@@ -805,13 +808,20 @@ function wire() {
     const c = state.convs.get(state.selected);
     if (c) endChat(c, { type: 'release', conversation: c.raw });
   });
-  for (const b of document.querySelectorAll('[data-cancel]')) {
-    b.addEventListener('click', () => {
-      const f = b.closest('form');
-      f.hidden = true;
-      document.querySelector(`[aria-controls="${f.id}"]`)?.setAttribute('aria-expanded', 'false');
-    });
-  }
+  // Cancel, or Escape anywhere in the form, closes it and gives the focus back to the
+  // button that opened it
+  const closeForm = (f) => {
+    const opener = document.querySelector(`[aria-controls="${f.id}"]`);
+    f.hidden = true;
+    opener?.setAttribute('aria-expanded', 'false');
+    opener?.focus();
+  };
+  for (const b of document.querySelectorAll('[data-cancel]')) b.addEventListener('click', () => closeForm(b.closest('form')));
+  $('transfer-form').addEventListener('keydown', (ev) => {
+    if (ev.key !== 'Escape') return;
+    ev.preventDefault();
+    closeForm($('transfer-form'));
+  });
   $('wrapup-summary').addEventListener('input', () => {
     const c = state.convs.get(state.selected);
     if (c) c.wrapup = { summary: $('wrapup-summary').value, edited: true };

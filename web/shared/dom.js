@@ -83,3 +83,11 @@ export function duration(seconds) {
 export function words(code) {
   return String(code ?? '').replace(/[_-]+/g, ' ').trim();
 }
+
+/** True when the keyboard focus rests on nothing in particular (the page itself, or an
+ * element that is disabled, removed or inside a hidden part), so that a view may move it
+ * where the work continues without taking it from a control the person is using. */
+export function focusIsFree() {
+  const a = document.activeElement;
+  return !a || a === document.body || !a.isConnected || a.disabled === true || !!a.closest('[hidden]');
+}

@@ -1,6 +1,6 @@
 // supervisor.js: the supervisor view: subscribes to `stats` over /ws/agent and redraws the
 // live figures and charts (queue depth, longest wait, SLA, agents, AI vs humans, reasons).
-import { el, fill, clock, duration, words } from '/shared/dom.js';
+import { el, fill, clock, duration, words, focusIsFree } from '/shared/dom.js';
 import { me, logout, mountLogin } from '/shared/session.js';
 import { LiveSocket } from '/shared/ws.js';
 import { areaChart, barChart, donut } from '/supervisor/charts.js';
@@ -173,6 +173,8 @@ function start(account) {
   $('board').hidden = false;
   $('logout').hidden = false;
   $('who').textContent = account?.user?.name ?? '';
+  // the figures are what the supervisor came for: the focus goes to them, not to the page
+  if (focusIsFree()) $('board').focus();
   if (!socket) socket = new LiveSocket('/ws/agent', { onMessage: (m) => handlers[m.type]?.(m), onState: connState });
   socket.start();
 }
