@@ -179,17 +179,23 @@ static void key_to_hash(const uint8_t key[CHAT_KEY_SIZE], char hash[AUTH_HASH_SI
 /* ---- welcome -------------------------------------------------------------------------- */
 
 /* {"name","phone"} of the business, from the tenant's cached facts (read now rather than
- * kept per session). */
+ * kept per session), or from its row when the facts cannot be loaded. */
 static json_t *business_json(struct app *app, int64_t tenant_id)
 {
 	struct live_facts *f = NULL;
+	json_t *row = NULL;
 	const char *name = "", *phone = NULL;
 	if (!live_facts_get(app, tenant_id, api_now(app), &f) && f->t) {
-		name = f->t->name ? f->t->name : "";
-		phone = f->t->phone && *f->t->phone ? f->t->phone : NULL;
+		name = f->t->name;
+		phone = f->t->phone;
+	} else if (!store_tenant_get(store_reader(app->store), tenant_id, &row)) {
+		name = json_string_value(json_object_get(row, "name"));
+		phone = json_string_value(json_object_get(json_object_get(row, "settings"), "phone"));
 	}
-	json_t *b = json_pack("{s:s,s:s?}", "name", name, "phone", phone);
+	json_t *b = json_pack("{s:s,s:s?}", "name", name ? name : "", "phone",
+			      phone && *phone ? phone : NULL);
 	live_facts_unref(f);
+	json_decref(row);
 	return b;
 }
 

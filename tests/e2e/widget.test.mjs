@@ -259,6 +259,29 @@ test('two tabs of one browser stay in step, each message once in both', async ()
   });
 });
 
+test('two tabs open before the first message: the other tab follows the conversation it started', async () => {
+  await withCustomer(async (one, b) => {
+    await one.locator('.tc-status').waitFor({ state: 'hidden' });
+    const two = await b.newPage();
+    await two.goto(server.base + '/demo/');
+    await two.locator('.tc-panel').waitFor({ state: 'visible' });
+    await two.locator('.tc-status').waitFor({ state: 'hidden' });
+    assert.equal((await stored(two)).conversation, null);
+
+    await ask(one, 'what are your hours on saturday?');
+    await eventually(async () => shown(await transcript(two)).length === shown(await transcript(one)).length,
+      10000, 'the second tab shows the new conversation');
+    assert.deepEqual(shown(await transcript(two)), shown(await transcript(one)));
+    /* and it follows it live */
+    await ask(two, 'and on sunday?');
+    await eventually(async () => (await transcript(one)).length === (await transcript(two)).length, 5000, 'the first tab catches up');
+    const expected = await serverTranscript(two);
+    assert.equal(expected.filter((m) => m.from === 'customer').length, 2);
+    assert.deepEqual(shown(await transcript(one)), expected);
+    assert.deepEqual(shown(await transcript(two)), expected);
+  });
+});
+
 test('text from the server is shown as text, never run as HTML', async () => {
   await withCustomer(async (page) => {
     const evil = '<img src=x onerror="window.__pwned=1"><b>bold</b> & done';
