@@ -158,10 +158,13 @@ static void tell_customer(struct acd *a, int64_t tenant_id, int64_t conv_id, jso
 
 /* ---------------------------------------------------------------- durable records */
 
-/* One fire-and-forget write: an optional queue-entry status change and an event. */
+/* One fire-and-forget write: an optional queue-entry status change, an optional move
+ * of the entry (a raised class, another queue) and an event. */
 struct record_job {
 	int64_t tenant_id, entry_id, user_id, conv_id, at;
 	int status;                   /* enum store_entry_status, or -1 */
+	int64_t move_queue_id;        /* with move_priority: store_queue_entry_move (0: none) */
+	int move_priority;
 	char kind[40];
 	char actor[32];
 	json_t *data;                 /* owned by the job (a private copy) */
@@ -174,6 +177,10 @@ static int record_run(struct store_conn *c, void *arg)
 	if (j->status >= 0 && j->entry_id > 0 && j->entry_id < ACD_CALLBACK_ENTRY_BASE)
 		rc = store_queue_entry_update(c, j->tenant_id, j->entry_id,
 					      (enum store_entry_status)j->status, j->user_id, j->at);
+	if (!rc && (j->move_queue_id || j->move_priority) && j->entry_id > 0 &&
+	    j->entry_id < ACD_CALLBACK_ENTRY_BASE)
+		rc = store_queue_entry_move(c, j->tenant_id, j->entry_id, j->move_queue_id,
+					    j->move_priority);
 	if (rc == -TN_ECONFLICT)
 		rc = 0;  /* already finished: the event still counts */
 	if (!rc && j->kind[0])
@@ -184,14 +191,14 @@ static int record_run(struct store_conn *c, void *arg)
 	return rc;
 }
 
-/* Queues the record; data is borrowed (copied). Failures are logged. */
-void acd__record(struct acd *a, int64_t tenant_id, int64_t entry_id, int status, int64_t user_id,
-		   int64_t conv_id, const char *kind, const char *actor, const json_t *data)
+static struct record_job *record_new(int64_t tenant_id, int64_t entry_id, int status,
+				     int64_t user_id, int64_t conv_id, const char *kind,
+				     const char *actor, const json_t *data)
 {
 	struct record_job *j = calloc(1, sizeof *j);
 	if (!j) {
 		log_error("acd: out of memory recording %s", kind);
-		return;
+		return NULL;
 	}
 	j->tenant_id = tenant_id;
 	j->entry_id = entry_id;
@@ -202,11 +209,37 @@ void acd__record(struct acd *a, int64_t tenant_id, int64_t entry_id, int status,
 	snprintf(j->kind, sizeof j->kind, "%s", kind ? kind : "");
 	snprintf(j->actor, sizeof j->actor, "%s", actor ? actor : "system");
 	j->data = data ? json_deep_copy(data) : NULL;
-	if (store_write_async(a->app->store, record_run, j, NULL, NULL)) {
-		log_error("acd: cannot queue the record of %s", kind);
+	return j;
+}
+
+static void record_submit(struct acd *a, struct record_job *j)
+{
+	if (j && store_write_async(a->app->store, record_run, j, NULL, NULL)) {
+		log_error("acd: cannot queue the record of %s", j->kind);
 		json_decref(j->data);
 		free(j);
 	}
+}
+
+/* Queues the record; data is borrowed (copied). Failures are logged. */
+void acd__record(struct acd *a, int64_t tenant_id, int64_t entry_id, int status, int64_t user_id,
+		   int64_t conv_id, const char *kind, const char *actor, const json_t *data)
+{
+	record_submit(a, record_new(tenant_id, entry_id, status, user_id, conv_id, kind, actor,
+				    data));
+}
+
+/* An event about a waiting entry that also moves it in the store: to queue_id (0 keeps
+ * it) and route priority prio (-1 keeps it), so a restart rebuilds it where it is now. */
+static void record_move(struct acd *a, int64_t tenant_id, int64_t entry_id, int64_t conv_id,
+			int64_t queue_id, int prio, const char *kind, const json_t *data)
+{
+	struct record_job *j = record_new(tenant_id, entry_id, -1, 0, conv_id, kind, "system", data);
+	if (j) {
+		j->move_queue_id = queue_id;
+		j->move_priority = prio >= 0 ? prio + 1 : 0;
+	}
+	record_submit(a, j);
 }
 
 void acd__actor_of(int64_t user_id, char *out, size_t n)
@@ -572,7 +605,13 @@ static void on_queue_event(struct acd *a, const struct route_action *act, const 
 	if (d && act->type == ROUTE_ACT_ESCALATE_PRIORITY)
 		json_object_set_new(d, "why", json_string(act->entry_id == a->raising ? "escalated"
 											: "answer_time"));
-	acd__record(a, c->tenant_id, 0, -1, 0, c->conv_id, kind, "system", d);
+	bool raise = act->type == ROUTE_ACT_ESCALATE_PRIORITY;
+	bool moved = act->type == ROUTE_ACT_OVERFLOW && act->to_queue_id;
+	if (raise || moved)
+		record_move(a, c->tenant_id, act->entry_id, c->conv_id, moved ? act->to_queue_id : 0,
+			    raise ? (int)act->priority : -1, kind, d);
+	else
+		acd__record(a, c->tenant_id, 0, -1, 0, c->conv_id, kind, "system", d);
 	json_decref(d);
 	if (act->type == ROUTE_ACT_OVERFLOW && act->to_queue_id)
 		c->queue_id = act->to_queue_id;

@@ -110,6 +110,7 @@ int store__check_member(struct store_conn *c, int64_t tenant_id, int64_t user_id
 #define STORE__SQL_CONVERSATION_EXISTS \
 	"SELECT 1 FROM conversations WHERE tenant_id = ? AND id = ?"
 #define STORE__SQL_TECHNICIAN_EXISTS "SELECT 1 FROM technicians WHERE tenant_id = ? AND id = ?"
+#define STORE__SQL_QUEUE_EXISTS "SELECT 1 FROM queues WHERE tenant_id = ? AND id = ?"
 
 /* The lists that hang off a record: obj[key] becomes the rows of sql bound with
  * (tenant_id, id), as objects (add_rows) or as column 0's values (add_column). 0 or an

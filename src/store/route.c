@@ -77,6 +77,29 @@ int store_queue_entry_update(struct store_conn *c, int64_t tenant_id, int64_t en
 		(int64_t)ends, now, tenant_id, entry_id);
 }
 
+int store_queue_entry_move(struct store_conn *c, int64_t tenant_id, int64_t entry_id,
+                           int64_t queue_id, int priority)
+{
+	if (priority < 0 || priority > 3 || queue_id < 0)
+		return -TN_EINVAL_FIELD;
+	char name[32];
+	int err = store__one_textf(c, name, sizeof name,
+		"SELECT status FROM queue_entries WHERE tenant_id = ? AND id = ?", "ii", tenant_id,
+		entry_id);
+	if (err)
+		return err;
+	if (!strcmp(name, "abandoned") || !strcmp(name, "done"))
+		return -TN_ECONFLICT;
+	if (queue_id && (err = store__exists(c, STORE__SQL_QUEUE_EXISTS, tenant_id, queue_id)))
+		return err;
+	return store__execf(c,
+		"UPDATE queue_entries SET"
+		" queue_id = CASE WHEN ? > 0 THEN ? ELSE queue_id END,"
+		" priority = CASE WHEN ? > 0 THEN ? ELSE priority END"
+		" WHERE tenant_id = ? AND id = ?", "iiiiii", queue_id, queue_id, (int64_t)priority,
+		(int64_t)priority, tenant_id, entry_id);
+}
+
 int store_queue_entry_list_live(struct store_conn *c, int64_t tenant_id, json_t **out)
 {
 	return store__all_jsonf(c, out,

@@ -605,6 +605,12 @@ int store_queue_entry_add(struct store_conn *c, int64_t tenant_id, int64_t queue
 int store_queue_entry_update(struct store_conn *c, int64_t tenant_id, int64_t entry_id,
                              enum store_entry_status status, int64_t assigned_user_id,
                              int64_t now);
+/* Moves a live entry (waiting, offered, assigned) to queue_id (0 keeps its queue) and
+ * priority (1..3, 0 keeps it): a raised class or an overflow survives a restart.
+ * -TN_ECONFLICT for a finished entry, -TN_ENOTFOUND for an unknown entry or another
+ * tenant's queue, -TN_EINVAL_FIELD for a priority out of range. */
+int store_queue_entry_move(struct store_conn *c, int64_t tenant_id, int64_t entry_id,
+                           int64_t queue_id, int priority);
 /* Live entries (waiting, offered, assigned), oldest first: array of {id, queue_id,
  * conversation_id, priority, reason, status, entered_at, sla_deadline, assigned_user_id,
  * assigned_at}. */

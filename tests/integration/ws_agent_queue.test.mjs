@@ -120,6 +120,9 @@ test('an emergency reported while waiting raises the entry to P1', async () => {
   const raised = await until(() => eventData(c, 'priority_raised').find((e) => e.why === 'escalated'));
   assert.ok(raised, `raised in ${d.events(c.conv).join(', ')}`);
   assert.equal(raised.priority, 'P1');
+  // the raised class is stored with the entry, so a restart keeps it
+  const stored = () => d.sql(`SELECT priority FROM queue_entries WHERE conversation_id = ${c.conv} ORDER BY id DESC LIMIT 1`);
+  assert.equal(await until(() => stored() === '1' && stored()), '1');
   const assigned = await takeAndHandBack(a1, offer);
   assert.equal(assigned.priority, 'P1', 'the agent sees the raised class');
   assert.deepEqual(assigned.packet.reasons.includes('property_emergency'), true, 'and the newer packet');

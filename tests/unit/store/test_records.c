@@ -268,6 +268,17 @@ TH_JOB(job_route_end, fx,
 	R(store_callback_update(c, f->a, f->cb, STORE_CALLBACK_DONE, 0, NULL, 600));
 	return 0;)
 
+/* An entry moved by the router (a raised class, an overflow to another queue). */
+static int64_t move_entry, move_queue;
+TH_JOB(job_route_move, fx,
+	R(store_queue_create(c, f->a, "overflow", NULL, 60, 0, &move_queue));
+	R(store_queue_entry_move(c, f->a, move_entry, move_queue, 1));
+	R(store_queue_entry_move(c, f->a, move_entry, 0, 4));         /* no such class */
+	R(store_queue_entry_move(c, f->b, move_entry, 0, 1));         /* another tenant's */
+	R(store_queue_entry_move(c, f->a, move_entry, 999999, 0));    /* no such queue */
+	R(store_queue_entry_move(c, f->a, f->entry, 0, 1));           /* finished */
+	return 0;)
+
 static void test_routing_records(void **state)
 {
 	struct fx *f = *state;
@@ -331,6 +342,15 @@ static void test_routing_records(void **state)
 	assert_int_equal(store_queue_entry_list_live(c, f->a, &v), 0);
 	assert_int_equal(json_array_size(v), 1);
 	assert_string_equal(str(json_array_get(v, 0), "reason"), "again");
+	move_entry = num(json_array_get(v, 0), "id");
+	json_decref(v);
+
+	assert_int_equal(store_write_sync(f->s, job_route_move, f), 0);
+	const int want3[] = {0, 0, -TN_EINVAL_FIELD, -TN_ENOTFOUND, -TN_ENOTFOUND, -TN_ECONFLICT};
+	expect(f, want3, 6);
+	assert_int_equal(store_queue_entry_list_live(c, f->a, &v), 0);
+	assert_int_equal(num(json_array_get(v, 0), "queue_id"), move_queue);
+	assert_int_equal(num(json_array_get(v, 0), "priority"), 1);
 	json_decref(v);
 }
 
