@@ -229,6 +229,11 @@ int api_authenticate(struct app *app, struct http_request *req, bool need_tenant
 int api_require(struct app *app, struct http_request *req, enum auth_perm perm,
 		struct auth_principal *p);
 
+/* api_require, then the {id} path parameter (api_param_id): the common start of a
+ * handler of one item. On failure it has already responded and returns a negative code. */
+int api_require_item(struct app *app, struct http_request *req, enum auth_perm perm,
+		     struct auth_principal *p, int64_t *id);
+
 /* Finds name=value in a Cookie header (may be NULL) and copies the value into out (n
  * bytes). False when the cookie is absent, empty or does not fit. */
 bool api_cookie_get(const char *header, const char *name, char *out, size_t n);

@@ -88,7 +88,7 @@ static int h_get(struct http_request *req, void *arg)
 	const struct admin_resource *res = rt->res;
 	struct auth_principal p;
 	int64_t id;
-	if (api_require(rt->app, req, res->read, &p) || api_param_id(req, "id", &id))
+	if (api_require_item(rt->app, req, res->read, &p, &id))
 		return 0;
 	json_t *v = NULL;
 	int rc = res->get(store_reader(rt->app->store), p.tenant_id, id, &v);

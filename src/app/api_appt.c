@@ -120,6 +120,26 @@ static struct appt_op *op_new(struct app *app, struct http_request *req,
 	return op;
 }
 
+/* The start of every appointment write: reads the body (when with_body), makes the op
+ * for item id (0: none) with its job and success status. NULL after responding. */
+static struct appt_op *op_start(struct app *app, struct http_request *req,
+				const struct auth_principal *p, bool with_body, int64_t id,
+				int (*run)(struct store_conn *c, struct appt_op *op), int status)
+{
+	json_t *in = NULL;
+	if (with_body && !(in = api_body_json(req)))
+		return NULL;
+	struct appt_op *op = op_new(app, req, p, status);
+	if (!op) {
+		json_decref(in);
+		return NULL;
+	}
+	op->in = in;
+	op->id = id;
+	op->run = run;
+	return op;
+}
+
 /* Answers a write whose request failed validation with the reason and drops the op.
  * Returns 0. */
 static int op_refuse(struct appt_op *op, const char *why)
@@ -220,7 +240,7 @@ static int h_get(struct http_request *req, void *arg)
 	struct app *app = arg;
 	struct auth_principal p;
 	int64_t id;
-	if (api_require(app, req, AUTH_PERM_CONVERSATIONS_HANDLE, &p) || api_param_id(req, "id", &id))
+	if (api_require_item(app, req, AUTH_PERM_CONVERSATIONS_HANDLE, &p, &id))
 		return 0;
 	struct live_facts *f = NULL;
 	json_t *row = NULL;
@@ -273,18 +293,11 @@ static int h_create(struct http_request *req, void *arg)
 {
 	struct app *app = arg;
 	struct auth_principal p;
-	if (api_require(app, req, AUTH_PERM_CONVERSATIONS_HANDLE, &p))
+	struct appt_op *op;
+	if (api_require(app, req, AUTH_PERM_CONVERSATIONS_HANDLE, &p) ||
+	    !(op = op_start(app, req, &p, true, 0, create_run, 201)))
 		return 0;
-	json_t *in = api_body_json(req);
-	if (!in)
-		return 0;
-	struct appt_op *op = op_new(app, req, &p, 201);
-	if (!op) {
-		json_decref(in);
-		return 0;
-	}
-	op->in = in;
-	op->run = create_run;
+	const json_t *in = op->in;
 	const struct dialog_tenant *t = op->facts->t;
 	static const char *const keys[] = {"customer_id", "service", "technician_id", "start",
 					   "address", "notes", NULL};
@@ -424,24 +437,15 @@ static int h_patch(struct http_request *req, void *arg)
 	struct app *app = arg;
 	struct auth_principal p;
 	int64_t id;
-	if (api_require(app, req, AUTH_PERM_CONVERSATIONS_HANDLE, &p) || api_param_id(req, "id", &id))
+	struct appt_op *op;
+	if (api_require_item(app, req, AUTH_PERM_CONVERSATIONS_HANDLE, &p, &id) ||
+	    !(op = op_start(app, req, &p, true, id, patch_run, 200)))
 		return 0;
-	json_t *in = api_body_json(req);
-	if (!in)
-		return 0;
-	struct appt_op *op = op_new(app, req, &p, 200);
-	if (!op) {
-		json_decref(in);
-		return 0;
-	}
-	op->in = in;
-	op->id = id;
-	op->run = patch_run;
 	const struct dialog_tenant *t = op->facts->t;
 	const char *key, *bad = NULL;
 	json_t *v;
 	char buf[128];
-	json_object_foreach(in, key, v) {
+	json_object_foreach(op->in, key, v) {
 		if (!strcmp(key, "status")) {
 			op->has_status = true;
 			if (schedule_job_state_parse(json_string_value(v), &op->to))
@@ -483,13 +487,10 @@ static int h_delete(struct http_request *req, void *arg)
 	struct app *app = arg;
 	struct auth_principal p;
 	int64_t id;
-	if (api_require(app, req, AUTH_PERM_CONVERSATIONS_HANDLE, &p) || api_param_id(req, "id", &id))
+	struct appt_op *op;
+	if (api_require_item(app, req, AUTH_PERM_CONVERSATIONS_HANDLE, &p, &id) ||
+	    !(op = op_start(app, req, &p, false, id, patch_run, 204)))
 		return 0;
-	struct appt_op *op = op_new(app, req, &p, 204);
-	if (!op)
-		return 0;
-	op->id = id;
-	op->run = patch_run;
 	op->has_status = true;
 	op->to = SCHEDULE_JOB_CANCELLED;
 	return op_submit(op);
@@ -502,7 +503,7 @@ static int h_ical(struct http_request *req, void *arg)
 	struct app *app = arg;
 	struct auth_principal p;
 	int64_t id;
-	if (api_require(app, req, AUTH_PERM_TECHNICIANS_READ, &p) || api_param_id(req, "id", &id))
+	if (api_require_item(app, req, AUTH_PERM_TECHNICIANS_READ, &p, &id))
 		return 0;
 	struct store_conn *r = store_reader(app->store);
 	struct live_facts *f = NULL;

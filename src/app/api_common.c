@@ -8,6 +8,13 @@
 #include "store/store.h"
 #include <string.h>
 
+int api_require_item(struct app *app, struct http_request *req, enum auth_perm perm,
+		     struct auth_principal *p, int64_t *id)
+{
+	int rc = api_require(app, req, perm, p);
+	return rc ? rc : api_param_id(req, "id", id);
+}
+
 bool api_in_set(const char *s, const char *const *set)
 {
 	for (size_t i = 0; s && set[i]; i++)

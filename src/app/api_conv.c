@@ -142,7 +142,7 @@ static int h_conv_message(struct http_request *req, void *arg)
 	struct app *app = arg;
 	struct auth_principal p;
 	int64_t id;
-	if (api_require(app, req, AUTH_PERM_CONVERSATIONS_HANDLE, &p) || api_param_id(req, "id", &id))
+	if (api_require_item(app, req, AUTH_PERM_CONVERSATIONS_HANDLE, &p, &id))
 		return 0;
 	json_t *in = api_body_json(req);
 	if (!in)
@@ -185,7 +185,7 @@ static int h_conv_get(struct http_request *req, void *arg)
 	struct app *app = arg;
 	struct auth_principal p;
 	int64_t id;
-	if (api_require(app, req, AUTH_PERM_CONVERSATIONS_HANDLE, &p) || api_param_id(req, "id", &id))
+	if (api_require_item(app, req, AUTH_PERM_CONVERSATIONS_HANDLE, &p, &id))
 		return 0;
 	struct store_conn *r = store_reader(app->store);
 	json_t *conv = NULL, *msgs = NULL, *h = NULL, *cust = NULL;
