@@ -2,6 +2,7 @@
  * base index, bookings) loaded once and reused by every turn on the loop thread. */
 #include "app/app.h"
 #include "app/dialog_glue.h"
+#include "app/acd.h"
 #include "app/live.h"
 #include "base/err.h"
 #include "base/log.h"
@@ -231,6 +232,7 @@ static void barrier_done(int result, void *arg)
 	(void)result;
 	struct barrier *b = arg;
 	slot_drop(b->app, b->tenant_id);
+	acd_tenant_changed(b->app, b->tenant_id);  /* the router takes the new queue settings */
 	free(b);
 }
 

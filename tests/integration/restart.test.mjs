@@ -18,7 +18,8 @@ test('a booking survives kill -9 in the middle', async () => {
   const a = new Chat(srv.base);
   await a.open();
   const w = await a.hello();
-  await a.message('I need a furnace tune-up', 'r1');
+  // a conversation starts with its first message; the acknowledgement names it
+  w.conversation = (await a.message('I need a furnace tune-up', 'r1')).ack.conversation;
   const offer = await a.message(ADDRESS, 'r2');
   assert.match(offer.reply.text, /\(1\)/, 'windows offered');
   // the next message is acknowledged (durable) just before the crash
