@@ -425,6 +425,17 @@ struct day_atom {
 	size_t i, n;
 };
 
+/* Says that the day atom at da->i is the days d1 to d2 (the same for one day) of kind
+ * over n tokens. Returns true (for read_day to return). */
+static bool day_found(struct day_atom *da, enum dkind kind, int64_t d1, int64_t d2, size_t n)
+{
+	da->kind = kind;
+	da->d1 = d1;
+	da->d2 = d2;
+	da->n = n;
+	return true;
+}
+
 static size_t read_range_end(const struct nlu_toks *tk, size_t j, struct time_atom *ta)
 {
 	static const char *const joiners[] = { "and", "to", "till", "til", "until", "-", "through", "y", "a", NULL };
@@ -662,6 +673,40 @@ static bool valid_date(int y, int m, int d)
 	return m >= 1 && m <= 12 && d >= 1 && y >= 1970 && y <= 2200 && d <= month_length(y, m);
 }
 
+/* The date month m, day d: of year when the year is given (-1 when there is no such
+ * date), else the next one from today on (-1 when there is none). */
+static int64_t date_day(int64_t today, bool given, int year, int m, int d)
+{
+	if (given)
+		return valid_date(year, m, d) ? civil_days(year, m, d) : -1;
+	if (m < 1 || m > 12 || d < 1 || d > month_length(2000, m))
+		return -1;
+	return next_month_day(today, m, d);
+}
+
+/* A span of days at k: "a day", "3 days", "two weeks" (1 to 60 of them). The number of
+ * days, with *end set to the token after the unit; 0 when there is none. */
+static int64_t read_days(const struct nlu_toks *tk, size_t k, size_t *end)
+{
+	int64_t v = 0;
+	size_t n;
+	if (nlu__tok_is(tk, k, "a")) {
+		v = 1;
+		k++;
+	} else if ((n = nlu__number(tk, k, &v))) {
+		k += n;
+	}
+	int unit = 0;
+	if (nlu__tok_is(tk, k, "day") || nlu__tok_is(tk, k, "days"))
+		unit = 1;
+	else if (nlu__tok_is(tk, k, "week") || nlu__tok_is(tk, k, "weeks"))
+		unit = 7;
+	if (!unit || v < 1 || v > 60)
+		return 0;
+	*end = k + 1;
+	return v * unit;
+}
+
 static bool read_day(const struct nlu_toks *tk, size_t i, const struct now_local *now,
 		     struct day_atom *da)
 {
@@ -691,101 +736,43 @@ static bool read_day(const struct nlu_toks *tk, size_t i, const struct now_local
 	};
 	if ((n = nlu__phrase_any(tk, j, weekend, NULL))) {
 		int64_t sat = tw == 0 ? today - 1 : today + (6 - tw);
-		da->kind = D_RANGE;
-		da->d1 = sat;
-		da->d2 = sat + 1;
-		da->n = n;
-		return true;
+		return day_found(da, D_RANGE, sat, sat + 1, n);
 	}
 	if ((n = nlu__phrase(tk, j, "next weekend"))) {
 		int64_t sat = tw == 0 ? today - 1 : today + (6 - tw);
-		da->kind = D_RANGE;
-		da->d1 = sat + 7;
-		da->d2 = sat + 8;
-		da->n = n;
-		return true;
+		return day_found(da, D_RANGE, sat + 7, sat + 8, n);
 	}
 	int64_t monday = today - (tw + 6) % 7;
 	static const char *const next_week[] = {
 		"next week", "la próxima semana", "la proxima semana", "la semana que viene",
 		"la otra semana", NULL,
 	};
-	if ((n = nlu__phrase_any(tk, j, next_week, NULL))) {
-		da->kind = D_RANGE;
-		da->d1 = monday + 7;
-		da->d2 = monday + 13;
-		da->n = n;
-		return true;
-	}
-	if ((n = nlu__phrase(tk, j, "this week")) || (n = nlu__phrase(tk, j, "esta semana"))) {
-		da->kind = D_RANGE;
-		da->d1 = today;
-		da->d2 = monday + 6;
-		da->n = n;
-		return true;
-	}
+	if ((n = nlu__phrase_any(tk, j, next_week, NULL)))
+		return day_found(da, D_RANGE, monday + 7, monday + 13, n);
+	if ((n = nlu__phrase(tk, j, "this week")) || (n = nlu__phrase(tk, j, "esta semana")))
+		return day_found(da, D_RANGE, today, monday + 6, n);
 	if ((n = nlu__phrase(tk, j, "next month"))) {
 		int y, m, d;
 		civil_from(today, &y, &m, &d);
 		m++;
 		if (m > 12)
 			m = 1, y++;
-		da->kind = D_RANGE;
-		da->d1 = civil_days(y, m, 1);
-		da->d2 = da->d1 + month_length(y, m) - 1;
-		da->n = n;
-		return true;
+		int64_t first = civil_days(y, m, 1);
+		return day_found(da, D_RANGE, first, first + month_length(y, m) - 1, n);
 	}
 	/* "in 3 days", "in a week" */
-	if (nlu__tok_is(tk, j, "in")) {
-		int64_t v = 0;
-		size_t k = j + 1;
-		if (nlu__tok_is(tk, k, "a")) {
-			v = 1;
-			k++;
-		} else if ((n = nlu__number(tk, k, &v))) {
-			k += n;
-		}
-		int mult = 0;
-		if (nlu__tok_is(tk, k, "day") || nlu__tok_is(tk, k, "days"))
-			mult = 1;
-		else if (nlu__tok_is(tk, k, "week") || nlu__tok_is(tk, k, "weeks"))
-			mult = 7;
-		if (mult && v >= 1 && v <= 60) {
-			da->kind = D_DAY;
-			da->d1 = da->d2 = today + v * mult;
-			da->n = k + 1 - i;
-			return true;
-		}
-	}
+	size_t end;
+	int64_t days;
+	if (nlu__tok_is(tk, j, "in") && (days = read_days(tk, j + 1, &end)))
+		return day_found(da, D_DAY, today + days, today + days, end - i);
 	/* "a week from today", "3 days from now", "two weeks from tomorrow" */
-	{
-		int64_t v = 0;
-		size_t k = j;
-		if (nlu__tok_is(tk, k, "a")) {
-			v = 1;
-			k++;
-		} else if ((n = nlu__number(tk, k, &v))) {
-			k += n;
-		}
-		int mult = 0;
-		if (nlu__tok_is(tk, k, "day") || nlu__tok_is(tk, k, "days"))
-			mult = 1;
-		else if (nlu__tok_is(tk, k, "week") || nlu__tok_is(tk, k, "weeks"))
-			mult = 7;
-		int base = -1;
-		if (mult && nlu__tok_is(tk, k + 1, "from")) {
-			if (nlu__tok_is(tk, k + 2, "today") || nlu__tok_is(tk, k + 2, "now"))
-				base = 0;
-			else if (nlu__tok_is(tk, k + 2, "tomorrow"))
-				base = 1;
-		}
-		if (base >= 0 && v >= 1 && v <= 60) {
-			da->kind = D_DAY;
-			da->d1 = da->d2 = today + base + v * mult;
-			da->n = k + 3 - i;
-			return true;
-		}
+	if ((days = read_days(tk, j, &end)) && nlu__tok_is(tk, end, "from")) {
+		if (nlu__tok_is(tk, end + 1, "tomorrow"))
+			days++;
+		else if (!nlu__tok_is(tk, end + 1, "today") && !nlu__tok_is(tk, end + 1, "now"))
+			days = 0;
+		if (days)
+			return day_found(da, D_DAY, today + days, today + days, end + 2 - i);
 	}
 	/* weekday, with "this", "next", "on", "el", "este", "el próximo" */
 	size_t p = j;
@@ -832,10 +819,7 @@ static bool read_day(const struct nlu_toks *tk, size_t i, const struct now_local
 			da->n = e2 + inner.n - i;
 			return true;
 		}
-		da->kind = D_DAY;
-		da->d1 = da->d2 = d;
-		da->n = e - i;
-		return true;
+		return day_found(da, D_DAY, d, d, e - i);
 	}
 	/* Dates: "March 15", "Jan 3rd, 2027", "the 15th of March", "15 march", "the 15th",
 	 * "3/15", "3/15/2027", "2026-03-15" */
@@ -860,25 +844,10 @@ static bool read_day(const struct nlu_toks *tk, size_t i, const struct now_local
 			k += dn;
 			int year = 0;
 			size_t yn = read_year(tk, k, &year);
-			int64_t day;
-			if (yn) {
-				if (!valid_date(year, m, d))
-					return false;
-				day = civil_days(year, m, d);
-				k += yn;
-			} else {
-				if (d > 29 && m == 2)
-					return false;
-				if (d > month_length(2000, m))
-					return false;
-				day = next_month_day(today, m, d);
-			}
+			int64_t day = date_day(today, yn > 0, year, m, d);
 			if (day < 0)
 				return false;
-			da->kind = D_DAY;
-			da->d1 = da->d2 = day;
-			da->n = k - i;
-			return true;
+			return day_found(da, D_DAY, day, day, k + yn - i);
 		}
 		return false;
 	}
@@ -919,23 +888,10 @@ static bool read_day(const struct nlu_toks *tk, size_t i, const struct now_local
 			mm = month_at(tk, p);
 			size_t e = p + 1;
 			size_t yn = read_year(tk, e, &year);
-			int64_t day;
-			if (yn) {
-				if (!valid_date(year, mm, d))
-					return false;
-				day = civil_days(year, mm, d);
-				e += yn;
-			} else {
-				if (d > month_length(2000, mm))
-					return false;
-				day = next_month_day(today, mm, d);
-			}
+			int64_t day = date_day(today, yn > 0, year, mm, d);
 			if (day < 0)
 				return false;
-			da->kind = D_DAY;
-			da->d1 = da->d2 = day;
-			da->n = e - i;
-			return true;
+			return day_found(da, D_DAY, day, day, e + yn - i);
 		}
 		/* "the 15th" alone; ordinal words only as "the fifteenth" before nothing
 		 * that makes them a rank ("the first time") */
@@ -945,10 +901,7 @@ static bool read_day(const struct nlu_toks *tk, size_t i, const struct now_local
 			int64_t day = next_day_of_month(today, d);
 			if (day < 0)
 				return false;
-			da->kind = D_DAY;
-			da->d1 = da->d2 = day;
-			da->n = k - i;
-			return true;
+			return day_found(da, D_DAY, day, day, k - i);
 		}
 		return false;
 	}
@@ -968,10 +921,8 @@ static bool read_day(const struct nlu_toks *tk, size_t i, const struct now_local
 			int y = (int)a->num, mm = (int)tk->t[p + 2].num, dd = (int)tk->t[p + 4].num;
 			if (!valid_date(y, mm, dd))
 				return false;
-			da->kind = D_DAY;
-			da->d1 = da->d2 = civil_days(y, mm, dd);
-			da->n = p + 5 - i;
-			return true;
+			int64_t day = civil_days(y, mm, dd);
+			return day_found(da, D_DAY, day, day, p + 5 - i);
 		}
 		if (a->ndigits <= 2 && nlu__tok_is(tk, p + 1, "/") && p + 2 < tk->n &&
 		    tk->t[p + 2].kind == NLU_TOK_NUM && tk->t[p + 2].ndigits <= 2 &&
@@ -992,22 +943,10 @@ static bool read_day(const struct nlu_toks *tk, size_t i, const struct now_local
 			}
 			if (nlu__tok_in(tk, e, units_after_number) >= 0 || nlu__tok_is(tk, e, "/"))
 				return false;
-			int64_t day;
-			if (year) {
-				if (!valid_date(year, mm, dd))
-					return false;
-				day = civil_days(year, mm, dd);
-			} else {
-				if (mm < 1 || mm > 12 || dd < 1 || dd > month_length(2000, mm))
-					return false;
-				day = next_month_day(today, mm, dd);
-			}
+			int64_t day = date_day(today, year != 0, year, mm, dd);
 			if (day < 0)
 				return false;
-			da->kind = D_DAY;
-			da->d1 = da->d2 = day;
-			da->n = e - i;
-			return true;
+			return day_found(da, D_DAY, day, day, e - i);
 		}
 	}
 	return false;

@@ -43,8 +43,9 @@ enum cond {
 	COND_EXTREME_HEAT,
 };
 
+/* Phrases that share one rule: what they are evidence of and when they count. */
 struct phrase {
-	const char *text;
+	const char *const *texts;         /* the phrases, NULL-terminated */
 	int code;              /* enum nlu_evidence_code, or -1 for a condition/sentiment only */
 	enum cond cond;
 	double weight;         /* frustration weight for frustration codes; sentiment otherwise */
@@ -75,285 +76,178 @@ static const char *const leak_minor[] = {
 	"earlier", NULL,
 };
 
-#define EV(p, c, w) { p, NLU_EV_##c, COND_NONE, w, NULL, NULL, NULL, 0, false }
-#define EVU(p, c, w, u) { p, NLU_EV_##c, COND_NONE, w, u, NULL, NULL, 0, false }
-#define EVN(p, c, w, n) { p, NLU_EV_##c, COND_NONE, w, NULL, n, NULL, 0, false }
-#define EVNW(p, c, n, win) { p, NLU_EV_##c, COND_NONE, 0, NULL, n, NULL, win, false }
-#define EVN1(p, c, w, n) { p, NLU_EV_##c, COND_NONE, w, NULL, n, NULL, 1, false }
-#define EVP(p, c, w, u, b) { p, NLU_EV_##c, COND_NONE, w, u, NULL, b, 0, false }
-#define EVNEG(p, c) { p, NLU_EV_##c, COND_NONE, 0, NULL, NULL, NULL, 0, true }
-#define CND(p, c) { p, -1, c, 0, NULL, NULL, NULL, 0, false }
-#define CNDP(p, c, b) { p, -1, c, 0, NULL, NULL, b, 0, false }
-#define SENT(p, w) { p, -1, COND_NONE, w, NULL, NULL, NULL, 0, false }
+/* One rule and its phrases (the trailing arguments): EV evidence c with frustration
+ * weight w; EVU not before a word of u; EVN only with a word of n in the next 4 tokens
+ * (EVN1: the next one, EVNW: the next win); EVP not before u nor after b; EVNEG only when
+ * negated; CND a condition (CNDP: not after b); SENT a sentiment weight alone. */
+#define PHRASES(...) ((const char *const[]){ __VA_ARGS__, NULL })
+#define EV(c, w, ...) { PHRASES(__VA_ARGS__), NLU_EV_##c, COND_NONE, w, NULL, NULL, NULL, 0, false }
+#define EVU(c, w, u, ...) { PHRASES(__VA_ARGS__), NLU_EV_##c, COND_NONE, w, u, NULL, NULL, 0, false }
+#define EVN(c, w, n, ...) { PHRASES(__VA_ARGS__), NLU_EV_##c, COND_NONE, w, NULL, n, NULL, 0, false }
+#define EVNW(c, n, win, ...) { PHRASES(__VA_ARGS__), NLU_EV_##c, COND_NONE, 0, NULL, n, NULL, win, false }
+#define EVN1(c, w, n, ...) { PHRASES(__VA_ARGS__), NLU_EV_##c, COND_NONE, w, NULL, n, NULL, 1, false }
+#define EVP(c, w, u, b, ...) { PHRASES(__VA_ARGS__), NLU_EV_##c, COND_NONE, w, u, NULL, b, 0, false }
+#define EVNEG(c, ...) { PHRASES(__VA_ARGS__), NLU_EV_##c, COND_NONE, 0, NULL, NULL, NULL, 0, true }
+#define CND(c, ...) { PHRASES(__VA_ARGS__), -1, c, 0, NULL, NULL, NULL, 0, false }
+#define CNDP(c, b, ...) { PHRASES(__VA_ARGS__), -1, c, 0, NULL, NULL, b, 0, false }
+#define SENT(w, ...) { PHRASES(__VA_ARGS__), -1, COND_NONE, w, NULL, NULL, NULL, 0, false }
 
-/* Every phrase is matched at every token, longest first; matched tokens are consumed. */
+/* Every phrase is matched at every token, longest first (the first listed of equal
+ * length); matched tokens are consumed. */
 static const struct phrase phrases[] = {
 	/* life safety */
-	EV("smell gas", GAS_SMELL, 0), EV("smells like gas", GAS_SMELL, 0),
-	EV("smell of gas", GAS_SMELL, 0), EV("smelling gas", GAS_SMELL, 0),
-	EV("gas smell", GAS_SMELL, 0), EVU("gas leak", GAS_SMELL, 0, check_next),
-	EV("gas odor", GAS_SMELL, 0), EV("smell natural gas", GAS_SMELL, 0),
-	EV("smell rotten eggs", GAS_SMELL, 0), EV("rotten egg smell", GAS_SMELL, 0),
-	EV("smells like rotten eggs", GAS_SMELL, 0), EV("leaking gas", GAS_SMELL, 0),
-	EV("huele a gas", GAS_SMELL, 0), EV("olor a gas", GAS_SMELL, 0),
-	EV("fuga de gas", GAS_SMELL, 0), EV("smell some gas", GAS_SMELL, 0),
-	EV("smell propane", GAS_SMELL, 0), EV("propane leak", GAS_SMELL, 0),
-	EV("huele mucho a gas", GAS_SMELL, 0),
-	EVN("co alarm", CO_ALARM, 0, alarm_going), EVN("co detector", CO_ALARM, 0, alarm_going),
-	EVN("carbon monoxide alarm", CO_ALARM, 0, alarm_going),
-	EVN("carbon monoxide detector", CO_ALARM, 0, alarm_going),
-	EV("carbon monoxide leak", CO_ALARM, 0), EV("carbon monoxide poisoning", CO_ALARM, 0),
-	EV("co poisoning", CO_ALARM, 0), EV("monóxido de carbono", CO_ALARM, 0),
-	EV("monoxido de carbono", CO_ALARM, 0),
-	EV("sparks", SPARKS, 0), EV("sparking", SPARKS, 0), EV("sparked", SPARKS, 0),
-	EV("arcing", SPARKS, 0), EV("chispas", SPARKS, 0), EV("shooting sparks", SPARKS, 0),
-	EV("burning smell", BURNING_SMELL, 0), EV("smell burning", BURNING_SMELL, 0),
-	EV("smells like burning", BURNING_SMELL, 0), EV("smell of burning", BURNING_SMELL, 0),
-	EV("smells burnt", BURNING_SMELL, 0), EV("burnt smell", BURNING_SMELL, 0),
-	EV("burning odor", BURNING_SMELL, 0), EV("smell something burning", BURNING_SMELL, 0),
-	EV("smells like something is burning", BURNING_SMELL, 0),
-	EV("smells like something burning", BURNING_SMELL, 0),
-	EV("melting", BURNING_SMELL, 0), EV("melted", BURNING_SMELL, 0),
-	EV("olor a quemado", BURNING_SMELL, 0), EV("electrical smell", BURNING_SMELL, 0),
-	EVU("smoke", SMOKE, 0, detector_words), EVU("smoking", SMOKE, 0, detector_words),
-	EV("humo", SMOKE, 0),
-	EV("electrical fire", ELECTRICAL_FIRE, 0), EVU("fire", ELECTRICAL_FIRE, 0, fire_next),
-	EV("on fire", ELECTRICAL_FIRE, 0), EV("caught fire", ELECTRICAL_FIRE, 0),
-	EV("flames", ELECTRICAL_FIRE, 0), EV("fuego", ELECTRICAL_FIRE, 0),
-	EV("incendio", ELECTRICAL_FIRE, 0),
+	EV(GAS_SMELL, 0, "smell gas", "smells like gas", "smell of gas", "smelling gas", "gas smell"),
+	EVU(GAS_SMELL, 0, check_next, "gas leak"),
+	EV(GAS_SMELL, 0, "gas odor", "smell natural gas", "smell rotten eggs", "rotten egg smell",
+		"smells like rotten eggs", "leaking gas", "huele a gas", "olor a gas", "fuga de gas",
+		"smell some gas", "smell propane", "propane leak", "huele mucho a gas"),
+	EVN(CO_ALARM, 0, alarm_going, "co alarm", "co detector", "carbon monoxide alarm",
+		"carbon monoxide detector"),
+	EV(CO_ALARM, 0, "carbon monoxide leak", "carbon monoxide poisoning", "co poisoning",
+		"monóxido de carbono", "monoxido de carbono"),
+	EV(SPARKS, 0, "sparks", "sparking", "sparked", "arcing", "chispas", "shooting sparks"),
+	EV(BURNING_SMELL, 0, "burning smell", "smell burning", "smells like burning",
+		"smell of burning", "smells burnt", "burnt smell", "burning odor", "smell something burning",
+		"smells like something is burning", "smells like something burning", "melting", "melted",
+		"olor a quemado", "electrical smell"),
+	EVU(SMOKE, 0, detector_words, "smoke", "smoking"), EV(SMOKE, 0, "humo"),
+	EV(ELECTRICAL_FIRE, 0, "electrical fire"), EVU(ELECTRICAL_FIRE, 0, fire_next, "fire"),
+	EV(ELECTRICAL_FIRE, 0, "on fire", "caught fire", "flames", "fuego", "incendio"),
 	/* property damage */
-	EV("flooding", FLOODING, 0), EV("flooded", FLOODING, 0),
-	EVU("flood", FLOODING, 0, flood_next),
-	EV("standing water", FLOODING, 0), EV("water everywhere", FLOODING, 0),
-	EV("overflowing", FLOODING, 0), EV("overflowin", FLOODING, 0), EV("inundado", FLOODING, 0),
-	EV("inundando", FLOODING, 0), EV("inunda", FLOODING, 0), EV("inundó", FLOODING, 0),
-	EV("desborda", FLOODING, 0), EV("water pourin", WATER_THROUGH_CEILING, 0),
-	EV("inundación", FLOODING, 0), EV("inundacion", FLOODING, 0),
-	EVP("leaking", ACTIVE_LEAK, 0, check_next, leak_minor),
-	EVP("leak", ACTIVE_LEAK, 0, check_next, leak_minor),
-	EVP("leaks", ACTIVE_LEAK, 0, check_next, leak_minor), EV("fuga de agua", ACTIVE_LEAK, 0),
+	EV(FLOODING, 0, "flooding", "flooded"), EVU(FLOODING, 0, flood_next, "flood"),
+	EV(FLOODING, 0, "standing water", "water everywhere", "overflowing", "overflowin", "inundado",
+		"inundando", "inunda", "inundó", "desborda"),
+	EV(WATER_THROUGH_CEILING, 0, "water pourin"),
+	EV(FLOODING, 0, "inundación", "inundacion"),
+	EVP(ACTIVE_LEAK, 0, check_next, leak_minor, "leaking", "leak", "leaks"),
+	EV(ACTIVE_LEAK, 0, "fuga de agua"),
 	/* a leak in the past: consumed so that "leak" alone does not match */
-	SENT("fix the leak", 0), SENT("fix a leak", 0), SENT("look at a leak", 0),
-	SENT("leak detection", 0), SENT("slab leak", 0), SENT("leak repair", 0),
-	SENT("had a leak", 0), SENT("fixed the leak", 0), SENT("fixed a leak", 0),
-	SENT("fixed my leak", 0), SENT("repaired the leak", 0), SENT("leak was fixed", 0),
-	SENT("leak is fixed", 0), SENT("leak got fixed", 0),
-	EV("burst pipe", BURST_PIPE, 0), EV("pipe burst", BURST_PIPE, 0),
-	EV("pipes burst", BURST_PIPE, 0), EV("pipe broke", BURST_PIPE, 0),
-	EV("broken pipe", BURST_PIPE, 0), EV("busted pipe", BURST_PIPE, 0),
-	EV("pipe busted", BURST_PIPE, 0), EV("pipe exploded", BURST_PIPE, 0),
-	EV("pipe has burst", BURST_PIPE, 0), EV("pipe just burst", BURST_PIPE, 0),
-	EV("tubería rota", BURST_PIPE, 0), EV("tuberia rota", BURST_PIPE, 0),
-	EV("sewage", SEWAGE, 0), EV("sewer backup", SEWAGE, 0),
-	EV("sewer backing up", SEWAGE, 0), EV("sewer is backing up", SEWAGE, 0),
-	EV("backing up into", SEWAGE, 0), EV("aguas negras", SEWAGE, 0),
-	EV("through the ceiling", WATER_THROUGH_CEILING, 0),
-	EV("through my ceiling", WATER_THROUGH_CEILING, 0),
-	EV("through our ceiling", WATER_THROUGH_CEILING, 0),
-	EV("from the ceiling", WATER_THROUGH_CEILING, 0),
-	EV("ceiling is leaking", WATER_THROUGH_CEILING, 0),
-	EV("ceiling leaking", WATER_THROUGH_CEILING, 0),
-	EV("water pouring", WATER_THROUGH_CEILING, 0),
-	EV("water is pouring", WATER_THROUGH_CEILING, 0),
-	EV("water gushing", WATER_THROUGH_CEILING, 0), EV("gushing", WATER_THROUGH_CEILING, 0),
-	EV("ceiling collapsed", WATER_THROUGH_CEILING, 0),
-	EV("elderly", VULNERABLE_PERSON, 0), EV("grandmother", VULNERABLE_PERSON, 0),
-	EV("grandma", VULNERABLE_PERSON, 0), EV("grandfather", VULNERABLE_PERSON, 0),
-	EV("grandpa", VULNERABLE_PERSON, 0), EV("baby", VULNERABLE_PERSON, 0),
-	EV("newborn", VULNERABLE_PERSON, 0), EV("infant", VULNERABLE_PERSON, 0),
-	EV("pregnant", VULNERABLE_PERSON, 0), EV("medical condition", VULNERABLE_PERSON, 0),
-	EV("on oxygen", VULNERABLE_PERSON, 0), EV("disabled", VULNERABLE_PERSON, 0),
-	EV("heart condition", VULNERABLE_PERSON, 0), EV("bedridden", VULNERABLE_PERSON, 0),
-	EV("dialysis", VULNERABLE_PERSON, 0), EV("senior", VULNERABLE_PERSON, 0),
-	EV("bebé", VULNERABLE_PERSON, 0), EV("bebe", VULNERABLE_PERSON, 0),
-	EV("anciana", VULNERABLE_PERSON, 0), EV("anciano", VULNERABLE_PERSON, 0),
-	EV("kids", VULNERABLE_PERSON, 0), EV("children", VULNERABLE_PERSON, 0),
-	EV("toddler", VULNERABLE_PERSON, 0), EV("small child", VULNERABLE_PERSON, 0),
-	EV("es mayor", VULNERABLE_PERSON, 0), EV("son mayores", VULNERABLE_PERSON, 0),
-	EV("niños", VULNERABLE_PERSON, 0), EV("ancianos", VULNERABLE_PERSON, 0),
-	CND("no heat", COND_NO_HEAT), CND("no heating", COND_NO_HEAT),
-	CND("without heat", COND_NO_HEAT), CND("heat is out", COND_NO_HEAT),
-	CND("heat's out", COND_NO_HEAT), CND("heat went out", COND_NO_HEAT),
-	CND("heat is not working", COND_NO_HEAT), CND("heat isn't working", COND_NO_HEAT),
-	CND("heat not working", COND_NO_HEAT), CND("heat stopped", COND_NO_HEAT),
-	CND("heat doesn't work", COND_NO_HEAT), CND("heat won't come on", COND_NO_HEAT),
-	CND("heat won't turn on", COND_NO_HEAT), CND("heating is out", COND_NO_HEAT),
-	CND("furnace is out", COND_NO_HEAT), CND("furnace not working", COND_NO_HEAT),
-	CND("furnace isn't working", COND_NO_HEAT), CND("furnace stopped", COND_NO_HEAT),
-	CND("furnace died", COND_NO_HEAT), CND("furnace quit", COND_NO_HEAT),
-	CND("furnace won't turn on", COND_NO_HEAT), CND("furnace is blowing cold", COND_NO_HEAT),
-	CNDP("heater not working", COND_NO_HEAT, heater_prev),
-	CNDP("heater is out", COND_NO_HEAT, heater_prev),
-	CND("heat pump not working", COND_NO_HEAT), CND("don't have heat", COND_NO_HEAT),
-	CND("have no heat", COND_NO_HEAT), CND("sin calefacción", COND_NO_HEAT),
-	CND("sin calefaccion", COND_NO_HEAT), CND("no tenemos calefacción", COND_NO_HEAT),
-	CND("no tenemos calefaccion", COND_NO_HEAT), CND("no heat at all", COND_NO_HEAT), CND("no tengo calefacción", COND_NO_HEAT),
-	CND("no hay calefacción", COND_NO_HEAT), CND("no tengo calefaccion", COND_NO_HEAT),
-	CND("no hay calefaccion", COND_NO_HEAT), CND("boiler is out", COND_NO_HEAT),
-	CND("no ac", COND_NO_COOLING), CND("no a / c", COND_NO_COOLING),
-	CND("no air", COND_NO_COOLING), CND("no cooling", COND_NO_COOLING),
-	CND("not cooling", COND_NO_COOLING), CND("isn't cooling", COND_NO_COOLING),
-	CND("won't cool", COND_NO_COOLING), CND("blowing warm air", COND_NO_COOLING),
-	CND("blowing hot air", COND_NO_COOLING), CND("ac is out", COND_NO_COOLING),
-	CND("ac went out", COND_NO_COOLING), CND("ac not working", COND_NO_COOLING),
-	CND("ac isn't working", COND_NO_COOLING), CND("ac is not working", COND_NO_COOLING),
-	CND("ac stopped", COND_NO_COOLING), CND("ac died", COND_NO_COOLING),
-	CND("ac is broken", COND_NO_COOLING), CND("ac broke", COND_NO_COOLING),
-	CND("air conditioner not working", COND_NO_COOLING),
-	CND("air conditioner is out", COND_NO_COOLING),
-	CND("air conditioning is out", COND_NO_COOLING),
-	CND("air isn't working", COND_NO_COOLING), CND("sin aire", COND_NO_COOLING),
-	CND("without ac", COND_NO_COOLING), CND("without air", COND_NO_COOLING),
-	CND("no tiene aire", COND_NO_COOLING), CND("no tenemos aire", COND_NO_COOLING),
-	CND("no hay aire", COND_NO_COOLING),
-	CND("freezing", COND_FREEZING), CND("frozen", COND_FREEZING),
-	CND("below freezing", COND_FREEZING), CND("below zero", COND_FREEZING),
-	CND("froze", COND_FREEZING), CND("congelando", COND_FREEZING),
-	CND("helando", COND_FREEZING), CND("snowing", COND_FREEZING), CND("snow", COND_FREEZING),
-	CND("bajo cero", COND_FREEZING), CND("helada", COND_FREEZING),
-	CND("going to freeze", COND_FREEZING), CND("mucho frío", COND_FREEZING),
-	CND("mucho frio", COND_FREEZING), CND("hace frío", COND_FREEZING),
-	CND("hace frio", COND_FREEZING),
-	CND("heat wave", COND_EXTREME_HEAT), CND("heatwave", COND_EXTREME_HEAT),
-	CND("extreme heat", COND_EXTREME_HEAT), CND("sweltering", COND_EXTREME_HEAT),
-	CND("boiling hot", COND_EXTREME_HEAT), CND("unbearable", COND_EXTREME_HEAT),
+	SENT(0, "fix the leak", "fix a leak", "look at a leak", "leak detection", "slab leak",
+		"leak repair", "had a leak", "fixed the leak", "fixed a leak", "fixed my leak",
+		"repaired the leak", "leak was fixed", "leak is fixed", "leak got fixed"),
+	EV(BURST_PIPE, 0, "burst pipe", "pipe burst", "pipes burst", "pipe broke", "broken pipe",
+		"busted pipe", "pipe busted", "pipe exploded", "pipe has burst", "pipe just burst",
+		"tubería rota", "tuberia rota"),
+	EV(SEWAGE, 0, "sewage", "sewer backup", "sewer backing up", "sewer is backing up",
+		"backing up into", "aguas negras"),
+	EV(WATER_THROUGH_CEILING, 0, "through the ceiling", "through my ceiling",
+		"through our ceiling", "from the ceiling", "ceiling is leaking", "ceiling leaking",
+		"water pouring", "water is pouring", "water gushing", "gushing", "ceiling collapsed"),
+	EV(VULNERABLE_PERSON, 0, "elderly", "grandmother", "grandma", "grandfather", "grandpa", "baby",
+		"newborn", "infant", "pregnant", "medical condition", "on oxygen", "disabled",
+		"heart condition", "bedridden", "dialysis", "senior", "bebé", "bebe", "anciana", "anciano",
+		"kids", "children", "toddler", "small child", "es mayor", "son mayores", "niños", "ancianos"),
+	CND(COND_NO_HEAT, "no heat", "no heating", "without heat", "heat is out", "heat's out",
+		"heat went out", "heat is not working", "heat isn't working", "heat not working",
+		"heat stopped", "heat doesn't work", "heat won't come on", "heat won't turn on",
+		"heating is out", "furnace is out", "furnace not working", "furnace isn't working",
+		"furnace stopped", "furnace died", "furnace quit", "furnace won't turn on",
+		"furnace is blowing cold"),
+	CNDP(COND_NO_HEAT, heater_prev, "heater not working", "heater is out"),
+	CND(COND_NO_HEAT, "heat pump not working", "don't have heat", "have no heat",
+		"sin calefacción", "sin calefaccion", "no tenemos calefacción", "no tenemos calefaccion",
+		"no heat at all", "no tengo calefacción", "no hay calefacción", "no tengo calefaccion",
+		"no hay calefaccion", "boiler is out"),
+	CND(COND_NO_COOLING, "no ac", "no a / c", "no air", "no cooling", "not cooling",
+		"isn't cooling", "won't cool", "blowing warm air", "blowing hot air", "ac is out",
+		"ac went out", "ac not working", "ac isn't working", "ac is not working", "ac stopped",
+		"ac died", "ac is broken", "ac broke", "air conditioner not working",
+		"air conditioner is out", "air conditioning is out", "air isn't working", "sin aire",
+		"without ac", "without air", "no tiene aire", "no tenemos aire", "no hay aire"),
+	CND(COND_FREEZING, "freezing", "frozen", "below freezing", "below zero", "froze", "congelando",
+		"helando", "snowing", "snow", "bajo cero", "helada", "going to freeze", "mucho frío",
+		"mucho frio", "hace frío", "hace frio"),
+	CND(COND_EXTREME_HEAT, "heat wave", "heatwave", "extreme heat", "sweltering", "boiling hot",
+		"unbearable"),
 	/* urgent wording */
-	EV("urgent", URGENT_WORDING, 0), EV("urgently", URGENT_WORDING, 0),
-	EV("emergency", URGENT_WORDING, 0), EV("asap", URGENT_WORDING, 0),
-	EV("as soon as possible", URGENT_WORDING, 0), EV("right away", URGENT_WORDING, 0),
-	EV("immediately", URGENT_WORDING, 0), EV("hurry", URGENT_WORDING, 0),
-	EV("need someone today", URGENT_WORDING, 0), EV("need someone now", URGENT_WORDING, 0),
-	EV("can't wait", URGENT_WORDING, 0), EV("cannot wait", URGENT_WORDING, 0),
-	EV("urgente", URGENT_WORDING, 0), EV("emergencia", URGENT_WORDING, 0),
-	EV("lo antes posible", URGENT_WORDING, 0), EV("right now", URGENT_WORDING, 0),
+	EV(URGENT_WORDING, 0, "urgent", "urgently", "emergency", "asap", "as soon as possible",
+		"right away", "immediately", "hurry", "need someone today", "need someone now", "can't wait",
+		"cannot wait", "urgente", "emergencia", "lo antes posible", "right now"),
 	/* frustration */
-	EV("third time", REPEAT_CONTACT, 0.45), EV("3rd time", REPEAT_CONTACT, 0.45),
-	EV("second time", REPEAT_CONTACT, 0.35), EV("2nd time", REPEAT_CONTACT, 0.35),
-	EV("fourth time", REPEAT_CONTACT, 0.5), EV("fifth time", REPEAT_CONTACT, 0.5),
-	EV("called three times", REPEAT_CONTACT, 0.45), EV("called twice", REPEAT_CONTACT, 0.4),
-	EV("how many times", REPEAT_CONTACT, 0.45), EV("already called", REPEAT_CONTACT, 0.35),
-	EV("already told", REPEAT_CONTACT, 0.4), EV("keep calling", REPEAT_CONTACT, 0.4),
-	EV("keep telling", REPEAT_CONTACT, 0.4), EV("still waiting", REPEAT_CONTACT, 0.35),
-	EV("still no one", REPEAT_CONTACT, 0.4), EV("still nobody", REPEAT_CONTACT, 0.4),
-	EV("tercera vez", REPEAT_CONTACT, 0.45), EV("every time i call", REPEAT_CONTACT, 0.4),
-	EV("again", AGAIN, 0.15), EV("otra vez", AGAIN, 0.15), EV("de nuevo", AGAIN, 0.15),
-	EV("ridiculous", RIDICULOUS, 0.4), EV("absurd", RIDICULOUS, 0.35),
-	EV("insane", RIDICULOUS, 0.3), EV("pathetic", RIDICULOUS, 0.4),
-	EV("a joke", RIDICULOUS, 0.35), EV("nonsense", RIDICULOUS, 0.3),
-	EV("ridículo", RIDICULOUS, 0.4), EV("ridiculo", RIDICULOUS, 0.4),
-	EV("unacceptable", UNACCEPTABLE, 0.45), EV("not acceptable", UNACCEPTABLE, 0.45),
-	EV("fed up", UNACCEPTABLE, 0.45), EV("sick and tired", UNACCEPTABLE, 0.5),
-	EV("sick of", UNACCEPTABLE, 0.4), EV("tired of", UNACCEPTABLE, 0.35),
-	EV("had enough", UNACCEPTABLE, 0.4), EV("enough is enough", UNACCEPTABLE, 0.45),
-	EV("inaceptable", UNACCEPTABLE, 0.45),
-	EV("great , just great", SARCASM, 0.4), EV("just great", SARCASM, 0.35),
-	EV("just perfect", SARCASM, 0.3), EV("just wonderful", SARCASM, 0.35),
-	EV("thanks for nothing", SARCASM, 0.45), EV("thanks a lot for nothing", SARCASM, 0.45),
-	EV("oh great", SARCASM, 0.3), EV("oh perfect", SARCASM, 0.3),
-	EV("oh wonderful", SARCASM, 0.3), EV("oh fantastic", SARCASM, 0.3),
-	EV("yeah right", SARCASM, 0.3), EV("yeah , right", SARCASM, 0.3),
-	EV("real helpful", SARCASM, 0.35), EV("so helpful", SARCASM, 0.25),
-	EV("what a surprise", SARCASM, 0.3), EV("big surprise", SARCASM, 0.3),
-	EV("love waiting", SARCASM, 0.35), EV("gee thanks", SARCASM, 0.35),
-	EV("wow , thanks", SARCASM, 0.3), EV("wow thanks", SARCASM, 0.3),
+	EV(REPEAT_CONTACT, 0.45, "third time", "3rd time"),
+	EV(REPEAT_CONTACT, 0.35, "second time", "2nd time"),
+	EV(REPEAT_CONTACT, 0.5, "fourth time", "fifth time"),
+	EV(REPEAT_CONTACT, 0.45, "called three times"), EV(REPEAT_CONTACT, 0.4, "called twice"),
+	EV(REPEAT_CONTACT, 0.45, "how many times"), EV(REPEAT_CONTACT, 0.35, "already called"),
+	EV(REPEAT_CONTACT, 0.4, "already told", "keep calling", "keep telling"),
+	EV(REPEAT_CONTACT, 0.35, "still waiting"),
+	EV(REPEAT_CONTACT, 0.4, "still no one", "still nobody"),
+	EV(REPEAT_CONTACT, 0.45, "tercera vez"), EV(REPEAT_CONTACT, 0.4, "every time i call"),
+	EV(AGAIN, 0.15, "again", "otra vez", "de nuevo"), EV(RIDICULOUS, 0.4, "ridiculous"),
+	EV(RIDICULOUS, 0.35, "absurd"), EV(RIDICULOUS, 0.3, "insane"),
+	EV(RIDICULOUS, 0.4, "pathetic"), EV(RIDICULOUS, 0.35, "a joke"),
+	EV(RIDICULOUS, 0.3, "nonsense"), EV(RIDICULOUS, 0.4, "ridículo", "ridiculo"),
+	EV(UNACCEPTABLE, 0.45, "unacceptable", "not acceptable", "fed up"),
+	EV(UNACCEPTABLE, 0.5, "sick and tired"), EV(UNACCEPTABLE, 0.4, "sick of"),
+	EV(UNACCEPTABLE, 0.35, "tired of"), EV(UNACCEPTABLE, 0.4, "had enough"),
+	EV(UNACCEPTABLE, 0.45, "enough is enough", "inaceptable"),
+	EV(SARCASM, 0.4, "great , just great"), EV(SARCASM, 0.35, "just great"),
+	EV(SARCASM, 0.3, "just perfect"), EV(SARCASM, 0.35, "just wonderful"),
+	EV(SARCASM, 0.45, "thanks for nothing", "thanks a lot for nothing"),
+	EV(SARCASM, 0.3, "oh great", "oh perfect", "oh wonderful", "oh fantastic", "yeah right",
+		"yeah , right"),
+	EV(SARCASM, 0.35, "real helpful"), EV(SARCASM, 0.25, "so helpful"),
+	EV(SARCASM, 0.3, "what a surprise", "big surprise"),
+	EV(SARCASM, 0.35, "love waiting", "gee thanks"),
+	EV(SARCASM, 0.3, "wow , thanks", "wow thanks"),
 	/* a request for a person */
-	EV("are you a bot", BOT_QUESTION, 0), EV("are you a robot", BOT_QUESTION, 0),
-	EV("are you real", BOT_QUESTION, 0), EV("are you a real person", BOT_QUESTION, 0),
-	EV("are you human", BOT_QUESTION, 0), EV("are you a human", BOT_QUESTION, 0),
-	EV("are you a person", BOT_QUESTION, 0), EV("is this a bot", BOT_QUESTION, 0),
-	EV("is this a robot", BOT_QUESTION, 0), EV("is this a real person", BOT_QUESTION, 0),
-	EV("am i talking to a bot", BOT_QUESTION, 0),
-	EV("am i talking to a robot", BOT_QUESTION, 0),
-	EV("am i talking to a machine", BOT_QUESTION, 0),
-	EV("am i talking to a computer", BOT_QUESTION, 0),
-	EV("am i talking to a real person", BOT_QUESTION, 0),
-	EV("am i chatting with a bot", BOT_QUESTION, 0),
-	EV("is this automated", BOT_QUESTION, 0), EV("eres un robot", BOT_QUESTION, 0),
-	EV("eres una máquina", BOT_QUESTION, 0), EV("eres humano", BOT_QUESTION, 0),
-	EV("real person", DIRECT_REQUEST, 0), EV("real human", DIRECT_REQUEST, 0),
-	EV("live person", DIRECT_REQUEST, 0), EV("live agent", DIRECT_REQUEST, 0),
-	EV("live human", DIRECT_REQUEST, 0), EV("actual person", DIRECT_REQUEST, 0),
-	EV("actual human", DIRECT_REQUEST, 0), EV("human being", DIRECT_REQUEST, 0),
-	EV("a human", DIRECT_REQUEST, 0), EV("talk to a person", DIRECT_REQUEST, 0),
-	EV("speak to a person", DIRECT_REQUEST, 0), EV("speak with a person", DIRECT_REQUEST, 0),
-	EV("talk to someone", DIRECT_REQUEST, 0), EV("speak to someone", DIRECT_REQUEST, 0),
-	EV("speak with someone", DIRECT_REQUEST, 0), EV("talk to somebody", DIRECT_REQUEST, 0),
-	EV("speak to somebody", DIRECT_REQUEST, 0), EV("talk with someone", DIRECT_REQUEST, 0),
-	EVP("agent", DIRECT_REQUEST, 0, NULL, agent_prev),
-	EVP("manager", DIRECT_REQUEST, 0, NULL, manager_prev), EV("representative", DIRECT_REQUEST, 0),
-	EV("a rep", DIRECT_REQUEST, 0), EV("operator", DIRECT_REQUEST, 0),
-	EV("supervisor", DIRECT_REQUEST, 0),
-	EV("transfer me", DIRECT_REQUEST, 0), EV("connect me to", DIRECT_REQUEST, 0),
-	EV("connect me with", DIRECT_REQUEST, 0), EV("put me through", DIRECT_REQUEST, 0),
-	EV("hablar con una persona", DIRECT_REQUEST, 0),
-	EV("hablar con alguien", DIRECT_REQUEST, 0), EV("persona real", DIRECT_REQUEST, 0),
-	EV("un agente", DIRECT_REQUEST, 0), EV("representante", DIRECT_REQUEST, 0),
-	EV("a person", DIRECT_REQUEST, 0), EV("person please", DIRECT_REQUEST, 0),
-	EV("human please", DIRECT_REQUEST, 0), EV("someone real", DIRECT_REQUEST, 0),
-	EV("anyone real", DIRECT_REQUEST, 0), EV("anybody real", DIRECT_REQUEST, 0),
-	EV("talk 2 sum 1", DIRECT_REQUEST, 0),
-	EV("somebody real", DIRECT_REQUEST, 0), EV("any humans", DIRECT_REQUEST, 0),
-	EV("the owner", DIRECT_REQUEST, 0), EV("the boss", DIRECT_REQUEST, 0),
-	EV("staff member", DIRECT_REQUEST, 0), EV("member of your staff", DIRECT_REQUEST, 0),
-	EV("escalate", DIRECT_REQUEST, 0), EV("press zero", DIRECT_REQUEST, 0),
-	EV("press 0", DIRECT_REQUEST, 0), EV("operadora", DIRECT_REQUEST, 0),
-	EV("talk 2 a person", DIRECT_REQUEST, 0), EV("talk 2 sum1", DIRECT_REQUEST, 0),
+	EV(BOT_QUESTION, 0, "are you a bot", "are you a robot", "are you real",
+		"are you a real person", "are you human", "are you a human", "are you a person",
+		"is this a bot", "is this a robot", "is this a real person", "am i talking to a bot",
+		"am i talking to a robot", "am i talking to a machine", "am i talking to a computer",
+		"am i talking to a real person", "am i chatting with a bot", "is this automated",
+		"eres un robot", "eres una máquina", "eres humano"),
+	EV(DIRECT_REQUEST, 0, "real person", "real human", "live person", "live agent", "live human",
+		"actual person", "actual human", "human being", "a human", "talk to a person",
+		"speak to a person", "speak with a person", "talk to someone", "speak to someone",
+		"speak with someone", "talk to somebody", "speak to somebody", "talk with someone"),
+	EVP(DIRECT_REQUEST, 0, NULL, agent_prev, "agent"),
+	EVP(DIRECT_REQUEST, 0, NULL, manager_prev, "manager"),
+	EV(DIRECT_REQUEST, 0, "representative", "a rep", "operator", "supervisor", "transfer me",
+		"connect me to", "connect me with", "put me through", "hablar con una persona",
+		"hablar con alguien", "persona real", "un agente", "representante", "a person",
+		"person please", "human please", "someone real", "anyone real", "anybody real",
+		"talk 2 sum 1", "somebody real", "any humans", "the owner", "the boss", "staff member",
+		"member of your staff", "escalate", "press zero", "press 0", "operadora", "talk 2 a person",
+		"talk 2 sum1"),
 	/* refusing the bot is asking for a person */
-	EVNEG("talk to a bot", DIRECT_REQUEST), EVNEG("talk to a robot", DIRECT_REQUEST),
-	EVNEG("talk to a machine", DIRECT_REQUEST), EVNEG("talking to a bot", DIRECT_REQUEST),
-	EVNEG("talking to a machine", DIRECT_REQUEST), EVNEG("talking to a robot", DIRECT_REQUEST),
-	EVNEG("want a computer", DIRECT_REQUEST), EVNEG("want a bot", DIRECT_REQUEST),
-	EVNEG("more bots", DIRECT_REQUEST), EVNEG("hablar con un robot", DIRECT_REQUEST),
-	EVNEG("quiero hablar con un robot", DIRECT_REQUEST),
-	EVNEG("quiero hablar con una máquina", DIRECT_REQUEST),
-	EVNEG("hablar con una máquina", DIRECT_REQUEST),
-	EV("done with the chatbot", DIRECT_REQUEST, 0), EV("done with the bot", DIRECT_REQUEST, 0),
-	EV("un humano", DIRECT_REQUEST, 0), EV("una persona", DIRECT_REQUEST, 0),
-	EVNW("is there someone", INDIRECT_REQUEST, someone_for, 7),
-	EVNW("is there anyone", INDIRECT_REQUEST, someone_for, 7),
-	EVNW("is there somebody", INDIRECT_REQUEST, someone_for, 7),
-	EVNW("is anyone", INDIRECT_REQUEST, someone_for, 7),
-	EV("is there a person", INDIRECT_REQUEST, 0),
-	EV("have someone call me", INDIRECT_REQUEST, 0), EV("someone call me", INDIRECT_REQUEST, 0),
-	EV("somebody call me", INDIRECT_REQUEST, 0), EV("someone from the office", INDIRECT_REQUEST, 0),
-	EV("someone who speaks spanish", INDIRECT_REQUEST, 0),
-	EV("alguien que hable español", INDIRECT_REQUEST, 0),
-	EV("alguien con quien pueda hablar", INDIRECT_REQUEST, 0),
-	EV("que me llame alguien", INDIRECT_REQUEST, 0), EV("me puede llamar alguien", INDIRECT_REQUEST, 0),
-	EV("páseme con", INDIRECT_REQUEST, 0), EV("pásame con", INDIRECT_REQUEST, 0),
-	EV("paseme con", INDIRECT_REQUEST, 0), EV("comuníqueme con", INDIRECT_REQUEST, 0),
-	EV("anyone i can talk to", INDIRECT_REQUEST, 0),
-	EV("someone i can talk to", INDIRECT_REQUEST, 0),
-	EV("can i talk to", INDIRECT_REQUEST, 0), EV("can i speak to", INDIRECT_REQUEST, 0),
-	EV("can i speak with", INDIRECT_REQUEST, 0), EV("could i talk to", INDIRECT_REQUEST, 0),
-	EV("could i speak to", INDIRECT_REQUEST, 0), EV("could i speak with", INDIRECT_REQUEST, 0),
-	EVN1("i'd like to speak", INDIRECT_REQUEST, 0, speak_to), EVN1("i want to speak", INDIRECT_REQUEST, 0, speak_to),
-	EVN1("i need to speak", INDIRECT_REQUEST, 0, speak_to), EVN1("i'd like to talk", INDIRECT_REQUEST, 0, speak_to),
-	EV("i want to talk to", INDIRECT_REQUEST, 0), EV("i need to talk to", INDIRECT_REQUEST, 0),
-	EV("someone who can help", INDIRECT_REQUEST, 0),
-	EV("somebody who can help", INDIRECT_REQUEST, 0),
-	EV("quiero hablar con", INDIRECT_REQUEST, 0), EV("puedo hablar con", INDIRECT_REQUEST, 0),
+	EVNEG(DIRECT_REQUEST, "talk to a bot", "talk to a robot", "talk to a machine",
+		"talking to a bot", "talking to a machine", "talking to a robot", "want a computer",
+		"want a bot", "more bots", "hablar con un robot", "quiero hablar con un robot",
+		"quiero hablar con una máquina", "hablar con una máquina"),
+	EV(DIRECT_REQUEST, 0, "done with the chatbot", "done with the bot", "un humano",
+		"una persona"),
+	EVNW(INDIRECT_REQUEST, someone_for, 7, "is there someone", "is there anyone",
+		"is there somebody", "is anyone"),
+	EV(INDIRECT_REQUEST, 0, "is there a person", "have someone call me", "someone call me",
+		"somebody call me", "someone from the office", "someone who speaks spanish",
+		"alguien que hable español", "alguien con quien pueda hablar", "que me llame alguien",
+		"me puede llamar alguien", "páseme con", "pásame con", "paseme con", "comuníqueme con",
+		"anyone i can talk to", "someone i can talk to", "can i talk to", "can i speak to",
+		"can i speak with", "could i talk to", "could i speak to", "could i speak with"),
+	EVN1(INDIRECT_REQUEST, 0, speak_to, "i'd like to speak", "i want to speak", "i need to speak",
+		"i'd like to talk"),
+	EV(INDIRECT_REQUEST, 0, "i want to talk to", "i need to talk to", "someone who can help",
+		"somebody who can help", "quiero hablar con", "puedo hablar con"),
 	/* sentiment words */
-	SENT("thank you", 1), SENT("thanks", 1), SENT("thank", 1), SENT("great", 1),
-	SENT("awesome", 1.5), SENT("excellent", 1.5), SENT("perfect", 1), SENT("wonderful", 1.5),
-	SENT("appreciate", 1), SENT("appreciated", 1), SENT("happy", 1), SENT("pleased", 1),
-	SENT("love", 1), SENT("good", 0.7), SENT("nice", 0.7), SENT("helpful", 1),
-	SENT("amazing", 1.5), SENT("fantastic", 1.5), SENT("gracias", 1), SENT("excelente", 1.5),
-	SENT("perfecto", 1), SENT("friendly", 1), SENT("professional", 0.8),
-	SENT("satisfied", 1), SENT("glad", 1), SENT("works", 0.3), SENT("fixed", 0.5),
-	SENT("bad", -1), SENT("terrible", -1.5), SENT("horrible", -1.5), SENT("awful", -1.5),
-	SENT("worst", -2), SENT("angry", -1.5), SENT("upset", -1.2), SENT("frustrated", -1.5),
-	SENT("frustrating", -1.5), SENT("annoyed", -1.2), SENT("annoying", -1),
-	SENT("disappointed", -1.3), SENT("disappointing", -1.3), SENT("unhappy", -1.3),
-	SENT("mad", -1.2), SENT("hate", -1.5), SENT("rude", -1.3), SENT("late", -0.6),
-	SENT("broken", -0.6), SENT("useless", -1.5), SENT("incompetent", -1.8),
-	SENT("mess", -0.8), SENT("poor", -0.8), SENT("waste", -1), SENT("scam", -1.8),
-	SENT("ripped off", -1.8), SENT("overcharged", -1.3), SENT("furious", -2),
-	SENT("sucks", -1.5), SENT("unprofessional", -1.5), SENT("worried", -0.8),
-	SENT("scared", -1), SENT("no show", -1.2), SENT("no-show", -1.2), SENT("never showed", -1.5),
-	SENT("didn't show", -1.3), SENT("problem", -0.4), SENT("not working", -0.6),
-	SENT("isn't working", -0.6), SENT("won't", -0.3), SENT("molesto", -1.2),
-	SENT("enojado", -1.5), SENT("malo", -1), SENT("pésimo", -1.8), SENT("pesimo", -1.8),
+	SENT(1, "thank you", "thanks", "thank", "great"), SENT(1.5, "awesome", "excellent"),
+	SENT(1, "perfect"), SENT(1.5, "wonderful"),
+	SENT(1, "appreciate", "appreciated", "happy", "pleased", "love"),
+	SENT(0.7, "good", "nice"), SENT(1, "helpful"), SENT(1.5, "amazing", "fantastic"),
+	SENT(1, "gracias"), SENT(1.5, "excelente"), SENT(1, "perfecto", "friendly"),
+	SENT(0.8, "professional"), SENT(1, "satisfied", "glad"), SENT(0.3, "works"),
+	SENT(0.5, "fixed"), SENT(-1, "bad"), SENT(-1.5, "terrible", "horrible", "awful"),
+	SENT(-2, "worst"), SENT(-1.5, "angry"), SENT(-1.2, "upset"),
+	SENT(-1.5, "frustrated", "frustrating"), SENT(-1.2, "annoyed"), SENT(-1, "annoying"),
+	SENT(-1.3, "disappointed", "disappointing", "unhappy"), SENT(-1.2, "mad"),
+	SENT(-1.5, "hate"), SENT(-1.3, "rude"), SENT(-0.6, "late", "broken"),
+	SENT(-1.5, "useless"), SENT(-1.8, "incompetent"), SENT(-0.8, "mess", "poor"),
+	SENT(-1, "waste"), SENT(-1.8, "scam", "ripped off"), SENT(-1.3, "overcharged"),
+	SENT(-2, "furious"), SENT(-1.5, "sucks", "unprofessional"), SENT(-0.8, "worried"),
+	SENT(-1, "scared"), SENT(-1.2, "no show", "no-show"), SENT(-1.5, "never showed"),
+	SENT(-1.3, "didn't show"), SENT(-0.4, "problem"),
+	SENT(-0.6, "not working", "isn't working"), SENT(-0.3, "won't"), SENT(-1.2, "molesto"),
+	SENT(-1.5, "enojado"), SENT(-1, "malo"), SENT(-1.8, "pésimo", "pesimo"),
 };
 
 /* Two words near each other in one sentence: "the gas meter is hissing", "water is
@@ -585,6 +479,23 @@ static void temperatures(const struct nlu_toks *tk, int64_t *lo, int64_t *hi, si
 	}
 }
 
+/* True when a phrase of rule p that matched the n tokens at i counts there: the words
+ * around it allow it. */
+static bool phrase_counts(const struct nlu_toks *tk, size_t i, size_t n, const struct phrase *p)
+{
+	if (p->unless_next && nlu__tok_in(tk, i + n, p->unless_next) >= 0)
+		return false;
+	if (p->unless_prev && i > 0 && nlu__tok_in(tk, i - 1, p->unless_prev) >= 0)
+		return false;
+	if (!p->needs_after)
+		return true;
+	size_t win = p->window ? p->window : 4;
+	for (size_t a = i + n; a < i + n + win && a < tk->n; a++)
+		if (nlu__tok_in(tk, a, p->needs_after) >= 0)
+			return true;
+	return false;
+}
+
 int nlu_extract_signals(const char *text, size_t len, struct nlu_signals *out)
 {
 	int rc = 0;
@@ -618,24 +529,14 @@ int nlu_extract_signals(const char *text, size_t len, struct nlu_signals *out)
 			continue;
 		size_t best = 0, which = 0;
 		for (size_t k = 0; k < sizeof phrases / sizeof phrases[0]; k++) {
-			size_t n = nlu__phrase(tk, i, phrases[k].text);
-			if (n <= best)
-				continue;
 			const struct phrase *p = &phrases[k];
-			if (p->unless_next && nlu__tok_in(tk, i + n, p->unless_next) >= 0)
-				continue;
-			if (p->unless_prev && i > 0 && nlu__tok_in(tk, i - 1, p->unless_prev) >= 0)
-				continue;
-			if (p->needs_after) {
-				bool found = false;
-				size_t win = p->window ? p->window : 4;
-				for (size_t a = i + n; a < i + n + win && a < tk->n && !found; a++)
-					found = nlu__tok_in(tk, a, p->needs_after) >= 0;
-				if (!found)
-					continue;
+			for (const char *const *t = p->texts; *t; t++) {
+				size_t n = nlu__phrase(tk, i, *t);
+				if (n > best && phrase_counts(tk, i, n, p)) {
+					best = n;
+					which = k;
+				}
 			}
-			best = n;
-			which = k;
 		}
 		if (!best)
 			continue;
