@@ -2,8 +2,7 @@
 // agent's businesses, live chat over /ws/agent (acks, de-dup by seq, resend after
 // reconnect), transfer, hand-back, wrap-up, callbacks and the AI assist panel.
 import { el, fill, newClientId, clock, when, slotText, words, focusIsFree } from '/shared/dom.js';
-import { me, logout, getForTenant, mountLogin } from '/shared/session.js';
-import { LiveSocket } from '/shared/ws.js';
+import { logout, getForTenant, runSignedIn } from '/shared/session.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -706,38 +705,14 @@ const handlers = {
   },
 };
 
-async function connState(s) {
-  const conn = $('conn');
-  conn.dataset.state = s;
-  conn.textContent = { open: 'connected', connecting: 'connecting...', reconnecting: 'reconnecting...', closed: 'offline' }[s] ?? s;
-  if (s === 'reconnecting' && socket && socket.failures >= 2 && (await me().catch(() => undefined)) === null) {
-    socket.stop();
-    showLogin();
-  }
-}
-
 // ---------- start-up ----------
 
-function showLogin() {
-  $('console').hidden = true;
-  $('status-label').hidden = true;
-  $('state').hidden = true;
-  $('logout').hidden = true;
-  $('login-view').hidden = false;
-  $('login-view').querySelector('input').focus();
-}
-
-function start(account) {
-  $('login-view').hidden = true;
-  $('console').hidden = false;
-  $('status-label').hidden = false;
-  $('logout').hidden = false;
-  $('who').textContent = account?.user?.name ?? '';
+/* Signed in, with the socket about to connect. */
+function start(account, live) {
+  socket = live;
   $('status').value = state.status;
   // the first thing to do after signing in is to choose a status
   if (focusIsFree()) $('status').focus();
-  if (!socket) socket = new LiveSocket('/ws/agent', { onMessage: (m) => handlers[m.type]?.(m), onState: connState });
-  socket.start();
   clearInterval(tick);
   tick = setInterval(() => {
     const now = Date.now();
@@ -754,7 +729,6 @@ function start(account) {
 }
 
 function wire() {
-  mountLogin($('login-form'), $('login-error'), start);
   $('status').addEventListener('change', (ev) => {
     state.wanted = ev.target.value;
     sessionStorage.setItem('tandem.agent.status', state.wanted);
@@ -868,4 +842,9 @@ function wire() {
 }
 
 wire();
-me().then((account) => (account ? start(account) : showLogin()), showLogin);
+runSignedIn({
+  login: $('login-view'), form: $('login-form'), error: $('login-error'), who: $('who'), conn: $('conn'),
+  show: [$('console'), $('status-label'), $('logout')],
+  hide: [$('console'), $('status-label'), $('state'), $('logout')],
+  labels: { open: 'connected', connecting: 'connecting...', reconnecting: 'reconnecting...', closed: 'offline' },
+}, { onStart: start, onMessage: (m) => handlers[m.type]?.(m) });

@@ -1,5 +1,7 @@
-// session.js: signing in over the REST API (session cookie + CSRF token kept in memory)
-// and a login form shared by the agent console and the supervisor view.
+// session.js: signing in over the REST API (session cookie + CSRF token kept in memory),
+// the login form, and the signed-in life of a page over one /ws/agent session, shared by
+// the agent console and the supervisor view.
+import { LiveSocket } from '/shared/ws.js';
 
 let csrf = null;
 
@@ -75,4 +77,40 @@ export function mountLogin(form, errorEl, onSignedIn) {
       button.disabled = false;
     }
   });
+}
+
+/**
+ * Runs a page that works over one /ws/agent session once someone is signed in (the agent
+ * console, the supervisor view). view: {login (the sign-in section, with form and error),
+ * form, error, show (elements shown once signed in), hide (elements hidden while signing
+ * in), who (names the user), conn (shows the connection, in the words of labels[state])}.
+ * onStart(account, socket) runs once signed in, before the socket connects; onMessage(m)
+ * gets every message. The sign-in form comes back when reconnecting keeps failing and
+ * the session is gone.
+ */
+export function runSignedIn(view, { onStart, onMessage }) {
+  let socket = null;
+  const showLogin = () => {
+    for (const e of view.hide) e.hidden = true;
+    view.login.hidden = false;
+    view.login.querySelector('input').focus();
+  };
+  const onState = async (s) => {
+    view.conn.dataset.state = s;
+    view.conn.textContent = view.labels[s] ?? s;
+    if (s === 'reconnecting' && socket && socket.failures >= 2 && (await me().catch(() => undefined)) === null) {
+      socket.stop();
+      showLogin();
+    }
+  };
+  const start = (account) => {
+    view.login.hidden = true;
+    for (const e of view.show) e.hidden = false;
+    view.who.textContent = account?.user?.name ?? '';
+    if (!socket) socket = new LiveSocket('/ws/agent', { onMessage, onState });
+    onStart(account, socket);
+    socket.start();
+  };
+  mountLogin(view.form, view.error, start);
+  me().then((account) => (account ? start(account) : showLogin()), showLogin);
 }

@@ -1,8 +1,7 @@
 // supervisor.js: the supervisor view: subscribes to `stats` over /ws/agent and redraws the
 // live figures and charts (queue depth, longest wait, SLA, agents, AI vs humans, reasons).
 import { el, fill, clock, duration, words, focusIsFree } from '/shared/dom.js';
-import { me, logout, mountLogin } from '/shared/session.js';
-import { LiveSocket } from '/shared/ws.js';
+import { logout, runSignedIn } from '/shared/session.js';
 import { areaChart, barChart, donut } from '/supervisor/charts.js';
 
 const $ = (id) => document.getElementById(id);
@@ -150,36 +149,13 @@ const handlers = {
   },
 };
 
-async function connState(s) {
-  const conn = $('conn');
-  conn.dataset.state = s;
-  conn.textContent = { open: 'live', connecting: 'connecting...', reconnecting: 'reconnecting...', closed: 'offline' }[s] ?? s;
-  if (s === 'reconnecting' && socket && socket.failures >= 2 && (await me().catch(() => undefined)) === null) {
-    socket.stop();
-    showLogin();
-  }
-}
-
-function showLogin() {
-  $('board').hidden = true;
-  $('logout').hidden = true;
-  $('tenant-label').hidden = true;
-  $('login-view').hidden = false;
-  $('login-view').querySelector('input').focus();
-}
-
-function start(account) {
-  $('login-view').hidden = true;
-  $('board').hidden = false;
-  $('logout').hidden = false;
-  $('who').textContent = account?.user?.name ?? '';
+/* Signed in, with the socket about to connect. */
+function start(account, live) {
+  socket = live;
   // the figures are what the supervisor came for: the focus goes to them, not to the page
   if (focusIsFree()) $('board').focus();
-  if (!socket) socket = new LiveSocket('/ws/agent', { onMessage: (m) => handlers[m.type]?.(m), onState: connState });
-  socket.start();
 }
 
-mountLogin($('login-form'), $('login-error'), start);
 $('tenant').addEventListener('change', (ev) => {
   state.view = ev.target.value;
   sessionStorage.setItem('tandem.supervisor.tenant', state.view);
@@ -199,4 +175,9 @@ window.addEventListener('resize', () => {
 setInterval(() => {
   if (socket?.open && state.lastAt && Date.now() - state.lastAt > 5000) notice('No figures for a few seconds; waiting for the server...');
 }, 1000);
-me().then((account) => (account ? start(account) : showLogin()), showLogin);
+runSignedIn({
+  login: $('login-view'), form: $('login-form'), error: $('login-error'), who: $('who'), conn: $('conn'),
+  show: [$('board'), $('logout')],
+  hide: [$('board'), $('logout'), $('tenant-label')],
+  labels: { open: 'live', connecting: 'connecting...', reconnecting: 'reconnecting...', closed: 'offline' },
+}, { onStart: start, onMessage: (m) => handlers[m.type]?.(m) });
