@@ -15,8 +15,8 @@
 #define STORE_BATCH_MAX 256
 
 /* WAL checkpoints run on their own thread and connection, so a commit does not wait for
- * one: the writer wakes the checkpointer when the WAL has this many pages (SQLite's own
- * default for its automatic checkpoint) ... */
+ * one: the writer wakes the checkpointer each time the WAL has grown by this many pages
+ * (SQLite's own default for its automatic checkpoint) ... */
 #define STORE_CKPT_PAGES 1000
 /* ... and when the checkpointer has not kept up (readers held old snapshots, or writes
  * outran it) and the WAL reaches this many pages, the writer checkpoints the whole WAL
@@ -59,6 +59,8 @@ struct store {
 	bool ckpt_started;
 	uv_cond_t ckpt_wake;  /* under lock */
 	bool ckpt_wanted;     /* under lock */
+	int ckpt_mark;        /* writer thread only: the WAL's size at the last request */
+	int full_mark;        /* writer thread only: ... at the writer's last own checkpoint */
 
 	_Atomic uint64_t n_jobs, n_batches, n_failed, n_ckpt;
 };
@@ -210,17 +212,27 @@ static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 {
 	(void)name;
 	struct store *s = arg;
-	if (pages < STORE_CKPT_PAGES)
-		return SQLITE_OK;
-	if (pages >= STORE_CKPT_PAGES_LIMIT) {
+	/* a WAL that started over is below the marks of the last requests */
+	if (pages < s->ckpt_mark)
+		s->ckpt_mark = 0;
+	if (pages < s->full_mark)
+		s->full_mark = 0;
+	if (pages >= STORE_CKPT_PAGES_LIMIT && pages >= s->full_mark + STORE_CKPT_PAGES) {
 		/* FULL waits (busy handler) for a checkpoint in progress, then copies every
-		 * frame: the next write starts the WAL from its beginning again. */
+		 * frame: the next write starts the WAL from its beginning again (unless a
+		 * reader still holds an old snapshot: then again after more growth) */
+		s->full_mark = s->ckpt_mark = pages;
 		int rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_FULL, NULL, NULL);
 		atomic_fetch_add(&s->n_ckpt, 1);
-		if (rc != SQLITE_OK)
+		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 			log_warn("store: checkpoint failed: %s", sqlite3_errmsg(db));
 		return SQLITE_OK;
 	}
+	/* one request per STORE_CKPT_PAGES of growth, not one per commit: each checkpoint
+	 * flushes the database file, and the writer's own flushes share the disk */
+	if (pages < s->ckpt_mark + STORE_CKPT_PAGES)
+		return SQLITE_OK;
+	s->ckpt_mark = pages;
 	uv_mutex_lock(&s->lock);
 	if (!s->ckpt_wanted) {
 		s->ckpt_wanted = true;
