@@ -706,6 +706,20 @@ static void finish(void)
 			"%ld bytes/session\n", opt.label, rss_before_kb, rss_after_kb, n_ready, per);
 	double p50 = pct(lat, counted, 50), p90 = pct(lat, counted, 90), p99 = pct(lat, counted, 99);
 	double max = counted ? (double)lat[counted - 1] / 1e6 : 0;
+	/* the same figures apart for a session's first message (which, on tandem, also starts
+	 * the conversation: one more durable write before the turn) and for the others */
+	int64_t *part[2] = {malloc(sizeof(int64_t) * (size_t)(measured > 0 ? measured : 1)),
+			    malloc(sizeof(int64_t) * (size_t)(measured > 0 ? measured : 1))};
+	int npart[2] = {0, 0};
+	if (!part[0] || !part[1])
+		exit(1);
+	for (int k = n_warm; k < n_msgs; k++)
+		if (msgs[k].done_ns) {
+			int later = k >= opt.n;
+			part[later][npart[later]++] = msgs[k].done_ns - msgs[k].sched_ns;
+		}
+	for (int i = 0; i < 2; i++)
+		qsort(part[i], (size_t)npart[i], sizeof(int64_t), cmp_i64);
 	if (measured > 0) {
 		fprintf(stderr,
 			"loadgen[%s]: %d s warm-up, then %d messages scheduled over %d s: %d sent (%.1f/s), "
@@ -717,6 +731,13 @@ static void finish(void)
 		fprintf(stderr, "loadgen[%s]: round trip (scheduled send -> AI reply) ms: p50 %.2f "
 			"p90 %.2f p99 %.2f max %.2f%s\n", opt.label, p50, p90, p99, max,
 			late ? " (lower bounds: unanswered messages counted as answered at the end)" : "");
+		for (int i = 0; i < 2; i++)
+			if (npart[i])
+				fprintf(stderr, "loadgen[%s]:   %s (%d answered): p50 %.2f p90 %.2f "
+					"p99 %.2f\n", opt.label,
+					i ? "later messages" : "first message of a session", npart[i],
+					pct(part[i], npart[i], 50), pct(part[i], npart[i], 90),
+					pct(part[i], npart[i], 99));
 	}
 	printf("RESULT label=%s sessions=%d ready=%d connect_s=%.2f rss_before_kb=%ld rss_after_kb=%ld "
 	       "bytes_per_session=%ld lost=%d scheduled=%d sent=%d acked=%d answered=%d unanswered=%d "
@@ -727,6 +748,8 @@ static void finish(void)
 	       late, n_errors, n_mismatch, send_rate, reply_rate, all_rate, p50, p90, p99, max);
 	fflush(stdout);
 	free(lat);
+	free(part[0]);
+	free(part[1]);
 	/* the kernel closes every socket; nothing is left to say to the server */
 	exit(n_ready == opt.n && !n_closed_early && (measured <= 0 || answered > 0) ? 0 : 3);
 }
