@@ -4,8 +4,9 @@
 // offer, reply, open and close the transfer form, open the wrap-up and save it. After each
 // step the focus must be visible and sit somewhere sensible (the chat input after
 // accepting, the wrap-up summary after "Finish and wrap up"), and every interactive
-// element on screen must have an accessible name. A screenshot goes to
-// tests/e2e/artifacts/keyboard-console.png.
+// element on screen must have an accessible name. The chat widget on /demo/ is reached
+// and opened with the keyboard too, and its focus rings must reach 3:1 against what is
+// behind them. A screenshot goes to tests/e2e/artifacts/keyboard-console.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTandem, launchBrowser, screenshot, eventually } from './lib/harness.mjs';
@@ -19,13 +20,15 @@ let agent;     // the console page
 /** What has the focus: tag, id, name, text, and whether the focus can be seen. */
 function focused(page) {
   return page.evaluate(() => {
-    const a = document.activeElement;
+    let a = document.activeElement;
+    while (a?.shadowRoot?.activeElement) a = a.shadowRoot.activeElement;  /* the widget */
     if (!a || a === document.body) return null;
     const cs = getComputedStyle(a);
     const ring = (cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) > 0) || cs.boxShadow !== 'none';
     const box = a.getBoundingClientRect();
     return {
       tag: a.tagName.toLowerCase(), id: a.id, name: a.getAttribute('name') ?? '',
+      cls: a.getAttribute('class') ?? '',
       text: (a.textContent ?? '').trim().replace(/\s+/g, ' ').slice(0, 60),
       visible: box.width > 0 && box.height > 0 && !a.closest('[hidden]'),
       ring: a.matches(':focus-visible') && ring,
@@ -214,4 +217,52 @@ test('the supervisor view: every stop shows its focus and every control has a na
   } finally {
     await boss.close();
   }
+});
+
+/** The focus ring's colour and the background behind the focused element. */
+function ringColours(page) {
+  return page.evaluate(() => {
+    let a = document.activeElement;
+    while (a?.shadowRoot?.activeElement) a = a.shadowRoot.activeElement;
+    const cs = getComputedStyle(a);
+    const ring = cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) > 0
+      ? cs.outlineColor : (cs.boxShadow.match(/(rgba?|color)\([^)]*\)/) ?? [''])[0];
+    let bg = 'rgb(255, 255, 255)';
+    for (let e = a.parentElement ?? a.getRootNode().host; e; e = e.parentElement ?? e.getRootNode().host) {
+      const c = getComputedStyle(e).backgroundColor;
+      if (c && c !== 'transparent' && !/rgba\(.*,\s*0\)$/.test(c)) { bg = c; break; }
+    }
+    return { ring, bg };
+  });
+}
+
+/** WCAG contrast ratio of two computed colours: "rgb(r, g, b)" or, for a colour mixed by
+ * the style sheet, "color(srgb r g b)" with channels from 0 to 1. */
+function contrast(a, b) {
+  const lum = (s) => {
+    assert.match(s, /^(rgba?\(|color\(srgb )/, `a colour: ${s}`);
+    const scale = s.startsWith('color(') ? 1 : 255;
+    const [r, g, bl] = s.replace('color(srgb', '').match(/[\d.]+/g).slice(0, 3).map(Number).map((v) => {
+      const c = v / scale;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
+  return (x + 0.05) / (y + 0.05);
+}
+
+test('the chat widget: reached and opened with the keyboard, its focus rings at least 3:1', async () => {
+  const visitor = await launchBrowser({ viewport: { width: 1280, height: 800 } });  /* a new visitor: the widget starts closed */
+  after(() => visitor.close());
+  const page = visitor.page;
+  await page.goto(`${server.base}/demo/`);
+  await tabTo(page, (x) => /\btc-launcher\b/.test(x.cls), 'the chat launcher');
+  let c = await ringColours(page);
+  assert.ok(contrast(c.ring, c.bg) >= 3, `the launcher's focus ring ${c.ring} on ${c.bg}: ${contrast(c.ring, c.bg).toFixed(2)}:1`);
+  await page.keyboard.press('Enter');
+  await eventually(async () => (await focused(page))?.cls.includes('tc-input'), 5000, 'the focus in the message box');
+  c = await ringColours(page);
+  assert.ok(contrast(c.ring, c.bg) >= 3, `the message box's focus ring ${c.ring} on ${c.bg}: ${contrast(c.ring, c.bg).toFixed(2)}:1`);
+  await allNamed(page, 'in the open chat widget');
 });
