@@ -255,6 +255,18 @@ static int restore_entries(struct acd *a, struct acd_tenant *t)
 					       .priority = c->prio, .skills = c->skills,
 					       .media = ROUTE_MEDIA_CHAT};
 		c->state = CONV_QUEUED;
+		/* nobody is on the chat after a restart until their widget reconnects (which
+		 * tells presence and stops this clock): a chat customer who never comes back
+		 * leaves the queue after the grace, as if they had left just now */
+		json_t *conv = NULL;
+		if (!store_conversation_get(r, t->id, c->conv_id, &conv)) {
+			size_t k;
+			json_t *ch;
+			json_array_foreach(json_object_get(conv, "channels"), k, ch)
+				if (!strcmp(json_string_value(ch) ?: "", "chat"))
+					c->abandon_at = acd__now_ms() + a->abandon_grace_ms;
+		}
+		json_decref(conv);
 		if ((rc = route_enqueue(a->r, &e, acd__now_ms()))) {
 			log_error("acd: cannot restore queue entry %lld: %s", (long long)c->entry_id,
 				  tn_strerror(rc));

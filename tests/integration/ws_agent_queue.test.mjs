@@ -2,8 +2,8 @@
 // real WebSockets against the real binary: a customer who leaves the chat is abandoned
 // after the grace (or called back when a phone is on file), one who comes back in time
 // keeps their place, a conversation needs an agent of its trade, an emergency reported
-// while waiting raises the entry, and the supervisor's escalation counts survive a
-// restart.
+// while waiting raises the entry, the supervisor's escalation counts survive a restart,
+// and after a restart a chat customer who never reconnects leaves the queue.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { desk, sleep, until } from './lib/agent_desk.mjs';
@@ -171,4 +171,24 @@ test('the escalations by reason of today survive a restart', async () => {
   const plan = d.sql("EXPLAIN QUERY PLAN SELECT data FROM events WHERE tenant_id = 1 AND kind = 'handoff' AND at >= 0");
   assert.match(plan, /USING INDEX events_kind/, plan);
   await again.close();
+});
+
+test('after a restart, a waiting chat customer who never comes back leaves the queue; one who reconnects keeps their place', async () => {
+  const a1 = await d.agent('agent1@brightline.example');
+  await d.available(a1);
+  const { c: stays } = await waiting(a1);
+  const gone = await d.customer();
+  await d.say(gone, 'I want to talk to a real person please');
+  await gone.next((m) => m.type === 'handoff' && m.state === 'queued', 10000);
+  await a1.close();
+  await d.restart();
+  const back = d.peer('/ws/chat?tenant=demo');
+  await back.opened;
+  back.send({ type: 'hello', visitor: stays.welcome.visitor, conversation: stays.conv, last_seq: 0 });
+  assert.equal((await back.next((m) => m.type === 'welcome')).conversation, stays.conv);
+  assert.equal(await until(() => entryStatus(gone) === 'abandoned' && 'abandoned', GRACE_MS + 5000), 'abandoned');
+  assert.equal(eventData(gone, 'abandoned').length, 1);
+  assert.equal(entryStatus(stays), 'waiting', 'the customer who came back still waits');
+  assert.equal(eventData(stays, 'abandoned').length, 0);
+  await back.close();
 });
