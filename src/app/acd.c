@@ -850,6 +850,13 @@ int acd__enqueue(struct acd *a, int64_t tenant_id, int64_t conv_id, int64_t queu
 	c->skills = acd__entry_skills(a, tenant_id, conv_id, c->packet);
 	c->next = a->convs;
 	a->convs = c;
+	/* a chat customer who closed the window during the AI's turn is already away */
+	size_t k;
+	json_t *ch;
+	json_array_foreach(json_object_get(json_object_get(c->packet, "conversation"), "channels"), k, ch)
+		if (!strcmp(json_string_value(ch) ?: "", "chat") &&
+		    !ws_chat_customer_present(a->app, tenant_id, conv_id))
+			c->abandon_at = acd__now_ms() + a->abandon_grace_ms;
 	j->a = a;
 	j->tenant_id = tenant_id;
 	j->conv_id = conv_id;

@@ -178,6 +178,9 @@ int api_conv_register(struct app *app);
 int api_appt_register(struct app *app);
 /* /ws/chat (ws_chat.c). */
 int ws_chat_register(struct app *app);
+/* True while a /ws/chat session of the customer follows conv_id (the presence the ACD
+ * is told about with acd_customer_presence). */
+bool ws_chat_customer_present(struct app *app, int64_t tenant_id, int64_t conv_id);
 void ws_chat_free(struct app *app);
 
 #endif

@@ -233,6 +233,12 @@ static int conv_attach(struct chat_session *s)
 	return 0;
 }
 
+bool ws_chat_customer_present(struct app *app, int64_t tenant_id, int64_t conv_id)
+{
+	struct chat_ctx *cc = app->ws_chat;
+	return cc && *conv_slot(cc, tenant_id, conv_id) != NULL;
+}
+
 /* Stops following; the last session of a conversation tells the ACD the customer left. */
 static void conv_detach(struct chat_session *s)
 {

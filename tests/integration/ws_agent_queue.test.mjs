@@ -173,6 +173,20 @@ test('the escalations by reason of today survive a restart', async () => {
   await again.close();
 });
 
+test('a customer who closes the chat during the turn that asks for a person is abandoned after the grace', async () => {
+  const a1 = await d.agent('agent1@brightline.example');
+  await d.available(a1);
+  const c = await d.customer();
+  await d.say(c, 'What are your hours?');  /* the conversation exists from here on */
+  c.send({ type: 'message', client_id: 'leaving', text: 'I want to talk to a real person please' });
+  c.ws.close();  /* gone before the AI's turn hands off */
+  const offer = await a1.next(isOffer(c), 10000);
+  const gone = await a1.next((m) => m.type === 'offer_gone' && m.offer_id === offer.offer_id, GRACE_MS + 5000);
+  assert.equal(gone.reason, 'withdrawn');
+  assert.equal(await until(() => entryStatus(c) === 'abandoned' && 'abandoned'), 'abandoned');
+  await a1.close();
+});
+
 test('after a restart, a waiting chat customer who never comes back leaves the queue; one who reconnects keeps their place', async () => {
   const a1 = await d.agent('agent1@brightline.example');
   await d.available(a1);
