@@ -742,10 +742,13 @@ static void finish(void)
 	printf("RESULT label=%s sessions=%d ready=%d connect_s=%.2f rss_before_kb=%ld rss_after_kb=%ld "
 	       "bytes_per_session=%ld lost=%d scheduled=%d sent=%d acked=%d answered=%d unanswered=%d "
 	       "late=%d errors=%d mismatched=%d send_rate=%.1f reply_rate=%.1f all_reply_rate=%.1f p50_ms=%.3f p90_ms=%.3f "
-	       "p99_ms=%.3f max_ms=%.3f\n",
+	       "p99_ms=%.3f max_ms=%.3f first_p50_ms=%.3f first_p99_ms=%.3f later_p50_ms=%.3f "
+	       "later_p99_ms=%.3f\n",
 	       opt.label, opt.n, n_ready, t_ready_ns ? (double)(t_ready_ns - t_start_ns) / 1e9 : -1,
 	       rss_before_kb, rss_after_kb, per, n_closed_early, measured, sent, acked, answered, measured - answered,
-	       late, n_errors, n_mismatch, send_rate, reply_rate, all_rate, p50, p90, p99, max);
+	       late, n_errors, n_mismatch, send_rate, reply_rate, all_rate, p50, p90, p99, max,
+	       pct(part[0], npart[0], 50), pct(part[0], npart[0], 99), pct(part[1], npart[1], 50),
+	       pct(part[1], npart[1], 99));
 	fflush(stdout);
 	free(lat);
 	free(part[0]);

@@ -135,6 +135,8 @@ for l in tandem node; do
 	[[ $l == node ]] && what="ws relay, canned reply, nothing stored"
 	printf '%-6s (%s): p50 %s ms  p90 %s ms  p99 %s ms  max %s ms\n' "$l" "$what" \
 		"$(med $l p50_ms)" "$(med $l p90_ms)" "$(med $l p99_ms)" "$(med $l max_ms)"
+	printf '       first message of a session: p50 %s ms  p99 %s ms; later messages: p50 %s ms  p99 %s ms\n' \
+		"$(med $l first_p50_ms)" "$(med $l first_p99_ms)" "$(med $l later_p50_ms)" "$(med $l later_p99_ms)"
 	printf '       AI replies %s/s (whole run %s/s), unanswered %s of %s, errors %s, sessions lost %s\n' \
 		"$(med $l reply_rate)" "$(med $l all_reply_rate)" "$(med $l unanswered)" \
 		"$(med $l scheduled)" "$(med $l errors)" "$(med $l lost)"
