@@ -13,6 +13,7 @@
 
 struct app;
 struct http_request;
+struct live_facts;
 
 /* ---- validation errors ---------------------------------------------------------- */
 
@@ -166,6 +167,12 @@ struct api_op {
 	char secret[AUTH_PWHASH_SIZE];  /* a generated password or key, shown once */
 	char hash[AUTH_PWHASH_SIZE];    /* a password hash computed before the write */
 	int64_t n1;
+	struct live_facts *facts;  /* owned reference, or NULL: the tenant's facts the request
+	                              was checked against (live_facts_get) */
+	void *ext;              /* owned (free()), or NULL: a handler family's own fields */
+	/* Run on the loop thread after a successful commit, before the response (to tell a
+	 * cache what changed); NULL: nothing. */
+	void (*committed)(struct api_op *op);
 	uv_work_t work;         /* for api_op_prework */
 	int (*work_fn)(struct api_op *op);
 	int work_rc;
@@ -186,7 +193,7 @@ int api_op_submit(struct api_op *op);
 /* Runs work(op) on libuv's thread pool (for password hashing), then api_op_submit.
  * work returns 0 or an error code (which is answered with api_respond_code). */
 int api_op_prework(struct api_op *op, int (*work)(struct api_op *op));
-/* Frees op and everything it owns (without responding). */
+/* Frees op and everything it owns, facts and ext included (without responding). */
 void api_op_free(struct api_op *op);
 
 /* Checks a write's request body (op->in) and reads it into op. 0, or -TN_EINVAL_FIELD

@@ -20,19 +20,12 @@
 /* How far ahead a start or an eta may be: the scheduler's own search horizon. */
 #define APPT_HORIZON_SECONDS ((int64_t)SCHEDULE_HORIZON_MAX * 86400)
 
-/* One appointment write in flight (answered after the commit). */
-struct appt_op {
-	struct app *app;
-	struct http_request *req;
-	int64_t tenant_id, id, now;
-	struct live_facts *facts;    /* the business calendar (windows, zone) */
-	json_t *in;                  /* the body */
-	int (*run)(struct store_conn *c, struct appt_op *op);
-	int status;                  /* success status */
-	json_t *result;
-	char msg[256];
+/* What an appointment write carries beside the shared op (op->ext); the op also holds
+ * the tenant's facts (op->facts: the business calendar, windows and zone) the request
+ * was checked against. */
+struct appt_write {
 	/* POST */
-	struct store_appointment a;
+	struct store_appointment a;  /* strings borrowed from op->in and job */
 	char job[24];
 	int64_t start, end, tech;
 	/* PATCH */
@@ -40,14 +33,6 @@ struct appt_op {
 	enum schedule_job_state to;
 	int64_t eta;
 };
-
-static void op_free(struct appt_op *op)
-{
-	live_facts_unref(op->facts);
-	json_decref(op->in);
-	json_decref(op->result);
-	free(op);
-}
 
 /* The appointment object of the API: the store's row with start/end also in ISO 8601
  * in the business's zone (a struct tz). Returns row (an api_shape_fn). */
@@ -65,88 +50,21 @@ static json_t *appt_shape(json_t *row, const void *zone)
 	return row;
 }
 
-static int op_job(struct store_conn *c, void *arg)
+/* op->committed of every appointment write: the next turn reloads the bookings. */
+static void bookings_changed(struct api_op *op)
 {
-	struct appt_op *op = arg;
-	json_decref(op->result);
-	op->result = NULL;
-	return op->run(c, op);
+	live_facts_bookings_changed(op->app, op->p.tenant_id);
 }
 
-static void op_done(int result, void *arg)
+/* Makes op an appointment write: its own fields (op->ext), the tenant's facts it is
+ * checked against (op->facts) and, once committed, the bookings marked changed. 0 or an
+ * error code. */
+static int appt_prepare(struct api_op *op)
 {
-	struct appt_op *op = arg;
-	if (result < 0)
-		api_respond_code(op->req, result, op->msg);
-	else {
-		live_facts_bookings_changed(op->app, op->tenant_id);
-		if (op->status == 204)
-			http_respond(op->req, 204, NULL, NULL, 0);
-		else
-			http_respond_json(op->req, op->status, op->result);
-	}
-	op_free(op);
-}
-
-static int op_submit(struct appt_op *op)
-{
-	if (store_write_async(op->app->store, op_job, op, op_done, op)) {
-		http_respond_error(op->req, 503, "unavailable", "the store is not accepting writes");
-		op_free(op);
-	}
-	return 0;
-}
-
-/* A new op with the tenant's facts; NULL after responding. */
-static struct appt_op *op_new(struct app *app, struct http_request *req,
-			      const struct auth_principal *p, int status)
-{
-	struct appt_op *op = calloc(1, sizeof *op);
-	if (!op) {
-		http_respond_error(req, 500, "internal", "out of memory");
-		return NULL;
-	}
-	op->app = app;
-	op->req = req;
-	op->tenant_id = p->tenant_id;
-	op->now = api_now(app);
-	op->status = status;
-	int rc = live_facts_get(app, p->tenant_id, op->now, &op->facts);
-	if (rc) {
-		api_respond_code(req, rc, NULL);
-		free(op);
-		return NULL;
-	}
-	return op;
-}
-
-/* The start of every appointment write: reads the body (when with_body), makes the op
- * for item id (0: none) with its job and success status. NULL after responding. */
-static struct appt_op *op_start(struct app *app, struct http_request *req,
-				const struct auth_principal *p, bool with_body, int64_t id,
-				int (*run)(struct store_conn *c, struct appt_op *op), int status)
-{
-	json_t *in = NULL;
-	if (with_body && !(in = api_body_json(req)))
-		return NULL;
-	struct appt_op *op = op_new(app, req, p, status);
-	if (!op) {
-		json_decref(in);
-		return NULL;
-	}
-	op->in = in;
-	op->id = id;
-	op->run = run;
-	return op;
-}
-
-/* Answers a write whose request failed validation with the reason and drops the op.
- * Returns 0. */
-static int op_refuse(struct appt_op *op, const char *why)
-{
-	api_respond_code(op->req, -TN_EINVAL_FIELD, why);
-	op_free(op);
-	return 0;
+	if (!(op->ext = calloc(1, sizeof(struct appt_write))))
+		return -ENOMEM;
+	op->committed = bookings_changed;
+	return live_facts_get(op->app, op->p.tenant_id, op->now, &op->facts);
 }
 
 /* Reads a time: ISO 8601 (an offset, or the business's zone) or Unix seconds. */
@@ -256,27 +174,28 @@ static int h_get(struct http_request *req, void *arg)
 
 /* ---- POST /api/v1/appointments ------------------------------------------------------- */
 
-static int create_run(struct store_conn *c, struct appt_op *op)
+static int create_run(struct store_conn *c, struct api_op *op)
 {
-	int64_t slots[APPT_WINDOWS_MAX], id = 0;
+	struct appt_write *x = op->ext;
+	int64_t slots[APPT_WINDOWS_MAX], id = 0, tenant = op->p.tenant_id;
 	const struct schedule_business *biz = &op->facts->t->biz;
-	int n = schedule_slot_windows(biz, op->start, op->end, slots, APPT_WINDOWS_MAX);
+	int n = schedule_slot_windows(biz, x->start, x->end, slots, APPT_WINDOWS_MAX);
 	if (n <= 0) {
 		snprintf(op->msg, sizeof op->msg, "start must be an appointment window");
 		return -TN_EINVAL_FIELD;
 	}
-	int rc = store_appointment_book(c, op->tenant_id, &op->a, slots, (size_t)n, &id);
+	int rc = store_appointment_book(c, tenant, &x->a, slots, (size_t)n, &id);
 	if (rc) {
 		if (rc == -TN_ECONFLICT)
 			snprintf(op->msg, sizeof op->msg, "that window is already booked");
 		return rc;
 	}
 	json_t *row = NULL;
-	if ((rc = store_appointment_get(c, op->tenant_id, id, &row)))
+	if ((rc = store_appointment_get(c, tenant, id, &row)))
 		return rc;
 	op->result = appt_shape(row, biz->zone);
-	json_t *data = json_pack("{s:I,s:s}", "id", (json_int_t)id, "job", op->job);
-	rc = store_event_append(c, op->tenant_id, op->now, "appointment_booked", 0, "api", data, NULL);
+	json_t *data = json_pack("{s:I,s:s}", "id", (json_int_t)id, "job", x->job);
+	rc = store_event_append(c, tenant, op->now, "appointment_booked", 0, "api", data, NULL);
 	json_decref(data);
 	return rc;
 }
@@ -289,14 +208,14 @@ static const struct dialog_service *service_find(const struct dialog_tenant *t, 
 	return NULL;
 }
 
-static int h_create(struct http_request *req, void *arg)
+/* Checks a booking {customer_id, service, technician_id, start, address, notes} against
+ * the tenant's facts and, when it is good, gives it the next job number. */
+static int create_parse(struct api_op *op, struct api_verr *e)
 {
-	struct app *app = arg;
-	struct auth_principal p;
-	struct appt_op *op;
-	if (api_require(app, req, AUTH_PERM_CONVERSATIONS_HANDLE, &p) ||
-	    !(op = op_start(app, req, &p, true, 0, create_run, 201)))
-		return 0;
+	int rc = appt_prepare(op);
+	if (rc)
+		return rc;
+	struct appt_write *x = op->ext;
 	const json_t *in = op->in;
 	const struct dialog_tenant *t = op->facts->t;
 	static const char *const keys[] = {"customer_id", "service", "technician_id", "start",
@@ -326,34 +245,48 @@ static int h_create(struct http_request *req, void *arg)
 	else if (!schedule_trade_parse(svc->trade, &trade) &&
 		 !(tech->trades & SCHEDULE_TRADE_BIT(trade)))
 		bad = "the technician does not work that service's trade";
-	else if (time_field(json_object_get(in, "start"), t->biz.zone, &op->start) ||
-		 job_end(&t->biz, op->start, svc->windows, &op->end))
+	else if (time_field(json_object_get(in, "start"), t->biz.zone, &x->start) ||
+		 job_end(&t->biz, x->start, svc->windows, &x->end))
 		bad = "start must be the start of an appointment window (ISO 8601)";
-	else if (op->start <= op->now)
+	else if (x->start <= op->now)
 		bad = "start must be in the future";
-	else if (op->start > op->now + APPT_HORIZON_SECONDS)
+	else if (x->start > op->now + APPT_HORIZON_SECONDS)
 		bad = "start must be within 366 days";
 	else if ((addr && (!json_is_string(addr) || json_string_length(addr) > 300)) ||
 		 (notes && (!json_is_string(notes) || json_string_length(notes) > 2000)))
 		bad = "address and notes must be strings (at most 300 and 2000 bytes)";
 	if (bad)
-		return op_refuse(op, bad);
-	snprintf(op->job, sizeof op->job, "J-%lld",
-		 (long long)live_facts_job_number(app, p.tenant_id, true));
-	op->a = (struct store_appointment){
+		return api_verr_set(e, "%s", bad);
+	snprintf(x->job, sizeof x->job, "J-%lld",
+		 (long long)live_facts_job_number(op->app, op->p.tenant_id, true));
+	x->a = (struct store_appointment){
 		.customer_id = json_integer_value(cu), .technician_id = tech->id,
-		.service_code = svc->code, .trade = svc->trade, .start_at = op->start,
-		.end_at = op->end, .job_number = op->job, .address = json_string_value(addr),
+		.service_code = svc->code, .trade = svc->trade, .start_at = x->start,
+		.end_at = x->end, .job_number = x->job, .address = json_string_value(addr),
 		.notes = json_string_value(notes)};
-	return op_submit(op);
+	return 0;
+}
+
+static const struct api_write create_write = {
+	.verb = "create", .parse = create_parse, .run = create_run, .status = 201};
+
+static int h_create(struct http_request *req, void *arg)
+{
+	struct app *app = arg;
+	struct auth_principal p;
+	if (!api_require(app, req, AUTH_PERM_CONVERSATIONS_HANDLE, &p))
+		api_write_start(app, req, &p, &create_write, 0);
+	return 0;
 }
 
 /* ---- PATCH and DELETE /api/v1/appointments/{id} ----------------------------------------- */
 
-static int patch_run(struct store_conn *c, struct appt_op *op)
+static int patch_run(struct store_conn *c, struct api_op *op)
 {
+	struct appt_write *x = op->ext;
+	int64_t tenant = op->p.tenant_id;
 	json_t *row = NULL;
-	int rc = store_appointment_get(c, op->tenant_id, op->id, &row);
+	int rc = store_appointment_get(c, tenant, op->id, &row);
 	if (rc)
 		return rc;
 	enum schedule_job_state from;
@@ -368,21 +301,21 @@ static int patch_run(struct store_conn *c, struct appt_op *op)
 	bool trade_known = !schedule_trade_parse(json_string_value(json_object_get(row, "trade")),
 						 &trade);
 	json_decref(row);
-	if (op->has_start && op->tech && op->tech != tech && trade_known) {
+	if (x->has_start && x->tech && x->tech != tech && trade_known) {
 		const struct dialog_tenant *t = op->facts->t;
 		bool works = false;
 		for (size_t i = 0; i < t->n_techs; i++)
-			if (t->techs[i].id == op->tech)
+			if (t->techs[i].id == x->tech)
 				works = t->techs[i].trades & SCHEDULE_TRADE_BIT(trade);
 		if (!works) {
 			snprintf(op->msg, sizeof op->msg, "the technician does not work that service's trade");
 			return -TN_EINVAL_FIELD;
 		}
 	}
-	if (op->has_start) {
+	if (x->has_start) {
 		int64_t slots[APPT_WINDOWS_MAX];
-		int64_t end = op->start + (e0 - s0);
-		int n = schedule_slot_windows(&op->facts->t->biz, op->start, end, slots,
+		int64_t end = x->start + (e0 - s0);
+		int n = schedule_slot_windows(&op->facts->t->biz, x->start, end, slots,
 					      APPT_WINDOWS_MAX);
 		if (from != SCHEDULE_JOB_SCHEDULED) {
 			snprintf(op->msg, sizeof op->msg, "only a scheduled appointment can be moved");
@@ -392,78 +325,76 @@ static int patch_run(struct store_conn *c, struct appt_op *op)
 			snprintf(op->msg, sizeof op->msg, "start must be an appointment window");
 			return -TN_EINVAL_FIELD;
 		}
-		rc = store_appointment_reschedule(c, op->tenant_id, op->id, op->tech ? op->tech : tech,
-						  op->start, end, slots, (size_t)n);
+		rc = store_appointment_reschedule(c, tenant, op->id, x->tech ? x->tech : tech,
+						  x->start, end, slots, (size_t)n);
 		if (rc == -TN_ECONFLICT)
 			snprintf(op->msg, sizeof op->msg, "that window is already booked");
 		if (rc)
 			return rc;
 	}
-	if (op->has_status && op->to == from && from == SCHEDULE_JOB_CANCELLED) {
+	if (x->has_status && x->to == from && from == SCHEDULE_JOB_CANCELLED) {
 		snprintf(op->msg, sizeof op->msg, "the appointment is already cancelled");
 		return -TN_ECONFLICT;
 	}
-	if (op->has_status && op->to != from) {
-		if (!schedule_job_transition_ok(from, op->to)) {
+	if (x->has_status && x->to != from) {
+		if (!schedule_job_transition_ok(from, x->to)) {
 			snprintf(op->msg, sizeof op->msg, "an appointment cannot go from %s to %s",
-				 schedule_job_state_name(from), schedule_job_state_name(op->to));
+				 schedule_job_state_name(from), schedule_job_state_name(x->to));
 			return -TN_ECONFLICT;
 		}
-		if (op->to == SCHEDULE_JOB_CANCELLED)
-			rc = store_appointment_cancel(c, op->tenant_id, op->id);
+		if (x->to == SCHEDULE_JOB_CANCELLED)
+			rc = store_appointment_cancel(c, tenant, op->id);
 		else {
 			enum store_appt_status st;
-			store_appt_status_parse(schedule_job_state_name(op->to), &st);
-			rc = store_appointment_set_status(c, op->tenant_id, op->id, st, op->eta);
+			store_appt_status_parse(schedule_job_state_name(x->to), &st);
+			rc = store_appointment_set_status(c, tenant, op->id, st, x->eta);
 		}
 		if (rc)
 			return rc;
 	}
 	json_t *data = json_pack("{s:I}", "id", (json_int_t)op->id);
-	rc = store_event_append(c, op->tenant_id, op->now,
-				op->has_start ? "appointment_rescheduled" : "appointment_updated", 0,
+	rc = store_event_append(c, tenant, op->now,
+				x->has_start ? "appointment_rescheduled" : "appointment_updated", 0,
 				"api", data, NULL);
 	json_decref(data);
 	if (rc || op->status == 204)
 		return rc;
-	if ((rc = store_appointment_get(c, op->tenant_id, op->id, &row)))
+	if ((rc = store_appointment_get(c, tenant, op->id, &row)))
 		return rc;
 	op->result = appt_shape(row, op->facts->t->biz.zone);
 	return 0;
 }
 
-static int h_patch(struct http_request *req, void *arg)
+/* Checks a change {status, eta, start, technician_id} against the tenant's facts. */
+static int patch_parse(struct api_op *op, struct api_verr *e)
 {
-	struct app *app = arg;
-	struct auth_principal p;
-	int64_t id;
-	struct appt_op *op;
-	if (api_require_item(app, req, AUTH_PERM_CONVERSATIONS_HANDLE, &p, &id) ||
-	    !(op = op_start(app, req, &p, true, id, patch_run, 200)))
-		return 0;
+	int rc = appt_prepare(op);
+	if (rc)
+		return rc;
+	struct appt_write *x = op->ext;
 	const struct dialog_tenant *t = op->facts->t;
 	const char *key, *bad = NULL;
 	json_t *v;
 	char buf[128];
 	json_object_foreach(op->in, key, v) {
 		if (!strcmp(key, "status")) {
-			op->has_status = true;
-			if (schedule_job_state_parse(json_string_value(v), &op->to))
+			x->has_status = true;
+			if (schedule_job_state_parse(json_string_value(v), &x->to))
 				bad = "status must be scheduled, en_route, on_site, completed or cancelled";
 		} else if (!strcmp(key, "eta")) {
-			if (time_field(v, t->biz.zone, &op->eta) || op->eta < op->now - 86400 ||
-			    op->eta > op->now + APPT_HORIZON_SECONDS)
+			if (time_field(v, t->biz.zone, &x->eta) || x->eta < op->now - 86400 ||
+			    x->eta > op->now + APPT_HORIZON_SECONDS)
 				bad = "eta must be an ISO 8601 time within 366 days";
 		} else if (!strcmp(key, "start")) {
-			op->has_start = true;
-			if (time_field(v, t->biz.zone, &op->start) || op->start <= op->now ||
-			    op->start > op->now + APPT_HORIZON_SECONDS)
+			x->has_start = true;
+			if (time_field(v, t->biz.zone, &x->start) || x->start <= op->now ||
+			    x->start > op->now + APPT_HORIZON_SECONDS)
 				bad = "start must be a future ISO 8601 time within 366 days";
 		} else if (!strcmp(key, "technician_id")) {
-			op->tech = json_integer_value(v);
+			x->tech = json_integer_value(v);
 			bool found = false;
 			for (size_t i = 0; i < t->n_techs; i++)
-				found |= json_is_integer(v) && t->techs[i].id == op->tech;
+				found |= json_is_integer(v) && t->techs[i].id == x->tech;
 			if (!found)
 				bad = "technician_id must be an active technician's id";
 		} else {
@@ -473,27 +404,51 @@ static int h_patch(struct http_request *req, void *arg)
 		if (bad)
 			break;
 	}
-	if (!bad && !op->has_status && !op->has_start)
+	if (!bad && !x->has_status && !x->has_start)
 		bad = "nothing to change: send status, start (with technician_id) or eta with status";
-	if (!bad && op->tech && !op->has_start)
+	if (!bad && x->tech && !x->has_start)
 		bad = "technician_id goes with start";
-	if (bad)
-		return op_refuse(op, bad);
-	return op_submit(op);
+	return bad ? api_verr_set(e, "%s", bad) : 0;
+}
+
+/* DELETE has no body: it is the change of status to cancelled, answered 204. */
+static int cancel_submit(struct api_op *op)
+{
+	int rc = appt_prepare(op);
+	if (rc) {
+		api_respond_code(op->req, rc, NULL);
+		api_op_free(op);
+		return 0;
+	}
+	struct appt_write *x = op->ext;
+	x->has_status = true;
+	x->to = SCHEDULE_JOB_CANCELLED;
+	return api_op_submit(op);
+}
+
+static const struct api_write patch_write = {
+	.verb = "patch", .parse = patch_parse, .run = patch_run, .status = 200};
+static const struct api_write delete_write = {
+	.verb = "delete", .run = patch_run, .submit = cancel_submit, .status = 204};
+
+/* PATCH and DELETE /api/v1/appointments/{id}. */
+static int item_write(struct http_request *req, struct app *app, const struct api_write *w)
+{
+	struct auth_principal p;
+	int64_t id;
+	if (!api_require_item(app, req, AUTH_PERM_CONVERSATIONS_HANDLE, &p, &id))
+		api_write_start(app, req, &p, w, id);
+	return 0;
+}
+
+static int h_patch(struct http_request *req, void *arg)
+{
+	return item_write(req, arg, &patch_write);
 }
 
 static int h_delete(struct http_request *req, void *arg)
 {
-	struct app *app = arg;
-	struct auth_principal p;
-	int64_t id;
-	struct appt_op *op;
-	if (api_require_item(app, req, AUTH_PERM_CONVERSATIONS_HANDLE, &p, &id) ||
-	    !(op = op_start(app, req, &p, false, id, patch_run, 204)))
-		return 0;
-	op->has_status = true;
-	op->to = SCHEDULE_JOB_CANCELLED;
-	return op_submit(op);
+	return item_write(req, arg, &delete_write);
 }
 
 /* ---- GET /api/v1/technicians/{id}/calendar.ics ------------------------------------------ */

@@ -2,6 +2,7 @@
  * tenant selection, the login/logout/me endpoints and the shared write plumbing. */
 #include "app/api.h"
 #include "app/app.h"
+#include "app/live.h"
 #include "base/clock.h"
 #include "base/err.h"
 #include "base/jsonx.h"
@@ -129,6 +130,8 @@ void api_op_free(struct api_op *op)
 	tenant_config_free(&op->cfg);
 	tech_input_free(&op->tech);
 	kb_input_free(&op->kb);
+	live_facts_unref(op->facts);
+	free(op->ext);
 	memset(op->secret, 0, sizeof op->secret);
 	free(op);
 }
@@ -144,6 +147,8 @@ static int op_job(struct store_conn *c, void *arg)
 static void op_done(int result, void *arg)
 {
 	struct api_op *op = arg;
+	if (!result && op->committed)
+		op->committed(op);
 	if (result)
 		api_respond_code(op->req, result, op->msg);
 	else if (op->status == 204 || !op->result)
