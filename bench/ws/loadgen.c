@@ -704,6 +704,15 @@ static void finish(void)
 	if (rss_before_kb >= 0)
 		fprintf(stderr, "loadgen[%s]: resident set %ld kB -> %ld kB with %d idle sessions: "
 			"%ld bytes/session\n", opt.label, rss_before_kb, rss_after_kb, n_ready, per);
+	/* after the load: every session has talked (on tandem each one now has a customer, a
+	 * conversation and its live state), and the server has seen the whole run */
+	long rss_end_kb = -1, per_end = -1;
+	if (measured > 0 && opt.rss_pid > 0 && rss_before_kb >= 0 &&
+	    (rss_end_kb = read_rss_kb(opt.rss_pid)) >= 0 && n_ready > 0) {
+		per_end = (rss_end_kb - rss_before_kb) * 1024 / n_ready;
+		fprintf(stderr, "loadgen[%s]: resident set after the load %ld kB: %ld bytes/session "
+			"(sessions that have talked)\n", opt.label, rss_end_kb, per_end);
+	}
 	double p50 = pct(lat, counted, 50), p90 = pct(lat, counted, 90), p99 = pct(lat, counted, 99);
 	double max = counted ? (double)lat[counted - 1] / 1e6 : 0;
 	/* the same figures apart for a session's first message (which, on tandem, also starts
@@ -743,12 +752,12 @@ static void finish(void)
 	       "bytes_per_session=%ld lost=%d scheduled=%d sent=%d acked=%d answered=%d unanswered=%d "
 	       "late=%d errors=%d mismatched=%d send_rate=%.1f reply_rate=%.1f all_reply_rate=%.1f p50_ms=%.3f p90_ms=%.3f "
 	       "p99_ms=%.3f max_ms=%.3f first_p50_ms=%.3f first_p99_ms=%.3f later_p50_ms=%.3f "
-	       "later_p99_ms=%.3f\n",
+	       "later_p99_ms=%.3f rss_end_kb=%ld bytes_per_session_end=%ld\n",
 	       opt.label, opt.n, n_ready, t_ready_ns ? (double)(t_ready_ns - t_start_ns) / 1e9 : -1,
 	       rss_before_kb, rss_after_kb, per, n_closed_early, measured, sent, acked, answered, measured - answered,
 	       late, n_errors, n_mismatch, send_rate, reply_rate, all_rate, p50, p90, p99, max,
 	       pct(part[0], npart[0], 50), pct(part[0], npart[0], 99), pct(part[1], npart[1], 50),
-	       pct(part[1], npart[1], 99));
+	       pct(part[1], npart[1], 99), rss_end_kb, per_end);
 	fflush(stdout);
 	free(lat);
 	free(part[0]);

@@ -144,6 +144,7 @@ done
 t_mem=$(med tandem bytes_per_session)
 n_mem=$(med node bytes_per_session)
 echo "memory per idle session ($sessions sessions): tandem $t_mem bytes, node $n_mem bytes"
+echo "memory per session after the load (every session has talked): tandem $(med tandem bytes_per_session_end) bytes, node $(med node bytes_per_session_end) bytes"
 if (( idle_n > 0 )); then
 	echo "memory per idle session ($idle_n sessions): tandem $(med tandem-idle bytes_per_session) bytes, node $(med node-idle bytes_per_session) bytes"
 fi
