@@ -1,6 +1,7 @@
 // appointments.test.mjs: appointments over REST against the real server: 50 parallel
 // bookings of one window (exactly one wins, over REST and through conversations),
-// status transitions, reschedule conflicts, cancel, and the technician's iCalendar feed.
+// status transitions, reschedule conflicts, cancel, the technician's iCalendar feed, and a
+// window booked over REST no longer offered by the AI.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ADDRESS, agent, demoDb, say, serve, startConversation } from './conv_lib.mjs';
@@ -160,4 +161,27 @@ test("the technician's calendar.ics has one VEVENT per booking", async () => {
   }
   assert.equal(events.filter((e) => e.STATUS === 'CANCELLED').length, mine.filter((a) => a.status === 'cancelled').length);
   assert.equal((await c.req('GET', '/api/v1/technicians/99999/calendar.ics')).status, 404);
+});
+
+test('a window booked over REST is no longer offered by the AI', async () => {
+  const offers = async (tag) => {
+    const id = await startConversation(c);
+    await say(c, id, 'I need a furnace tune-up', `${tag}-1`);
+    const r = await say(c, id, ADDRESS, `${tag}-2`);
+    assert.equal(r.status, 200);
+    const conv = await c.req('GET', `/api/v1/conversations/${id}`);
+    return conv.json.state.offers;
+  };
+  const before = await offers('rest-before');
+  assert.ok(before.length > 0, 'windows offered');
+  const w = before[0];
+  const start = new Date(w.start * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+  const b = await c.req('POST', '/api/v1/appointments', {
+    customer_id: customerId, service: 'ac_tune_up', technician_id: w.technician_id, start, address: ADDRESS,
+  });
+  assert.equal(b.status, 201, JSON.stringify(b.json));
+  const after = await offers('rest-after');
+  assert.ok(after.length > 0, 'other windows are offered');
+  assert.ok(!after.some((o) => o.start === w.start && o.technician_id === w.technician_id),
+    `the booked window (${start}, technician ${w.technician_id}) is not offered again: ${JSON.stringify(after)}`);
 });
