@@ -1099,6 +1099,50 @@ int route_release(struct route *r, int64_t agent_id, int64_t entry_id, int64_t n
 	return result(r, agent_ready(r, a, now));
 }
 
+/* Whether the agent has room for one more conversation of medium m. */
+static bool agent_has_room(const struct route_agent *a, enum route_media m)
+{
+	return (agent_cap(a) & (m == ROUTE_MEDIA_VOICE ? ROUTE__VOICE : ROUTE__CHAT)) != 0;
+}
+
+static bool agent_serves(const struct route_agent *a, int64_t tenant_id)
+{
+	for (size_t i = 0; i < a->n_tenants; i++)
+		if (a->tenants[i] == tenant_id)
+			return true;
+	return false;
+}
+
+int route_adopt(struct route *r, const struct route_entry_config *cfg, int64_t agent_id,
+                int64_t assigned_at, int64_t now)
+{
+	if (!r || !entry_config_ok(cfg) || assigned_at <= 0 || assigned_at > now)
+		return -EINVAL;
+	struct route_agent *a = route__map_get(&r->agents, agent_id);
+	if (!a || !agent_serves(a, cfg->tenant_id))
+		return -TN_ENOTFOUND;
+	if (!agent_has_room(a, cfg->media))
+		return -TN_ECONFLICT;
+	struct route_entry *e;
+	int rc = route__entry_make(r, cfg, &e);
+	if (rc < 0)
+		return rc;
+	e->enqueued_at = assigned_at;
+	route__entry_set_state(e, ROUTE_ENTRY_ASSIGNED);
+	e->agent = a;
+	e->assigned_at = assigned_at;
+	if (e->media == ROUTE_MEDIA_VOICE)
+		a->voice = 1;
+	else
+		a->chats++;
+	/* an offer out that the agent no longer has room for goes to the next agent */
+	struct route_offer *o = a->offer;
+	if (o && !agent_has_room(a, o->entry->media))
+		rc = withdraw_agent_offer(r, a, now);
+	int rc2 = agent_ready(r, a, now);
+	return result(r, rc < 0 ? rc : rc2);
+}
+
 int route_wrapup_done(struct route *r, int64_t agent_id, int64_t now)
 {
 	struct route_agent *a = r ? route__map_get(&r->agents, agent_id) : NULL;

@@ -328,6 +328,19 @@ int route_decline(struct route *r, int64_t agent_id, int64_t entry_id, int64_t n
  * idle when its wrap-up time is 0). -TN_ENOTFOUND when the entry is not assigned to
  * that agent. */
 int route_release(struct route *r, int64_t agent_id, int64_t entry_id, int64_t now);
+/* Puts an entry straight into the assigned state on agent_id, as if the agent had
+ * accepted it at assigned_at: for a conversation a person already owned before the
+ * router was rebuilt (a restart). It counts against the agent's capacity exactly as an
+ * accepted offer does (a voice entry takes the whole agent, chats up to the capacity),
+ * so no offer goes to an agent it fills; release, wrap-up, the agent going offline,
+ * inspection and saving work on it as on an accepted entry. It is not counted among the
+ * queue's answered entries nor the agent's calls taken (it was answered before). An
+ * offer out to the agent that no longer fits is withdrawn (its entry goes to the next
+ * agent). No ASSIGNED action is produced. -EINVAL (bad field, assigned_at not in
+ * 1..now), -TN_ENOTFOUND (no such agent, an agent not serving the entry's tenant, no
+ * such queue), -TN_ECONFLICT (the agent has no room for it, or the id exists), -ENOMEM. */
+int route_adopt(struct route *r, const struct route_entry_config *cfg, int64_t agent_id,
+                int64_t assigned_at, int64_t now);
 /* Ends the agent's wrap-up early. -TN_ENOTFOUND, -TN_ECONFLICT when not in wrap-up. */
 int route_wrapup_done(struct route *r, int64_t agent_id, int64_t now);
 
