@@ -528,6 +528,7 @@ static void on_assigned(struct acd *a, const struct route_action *act)
 	c->state = CONV_ASSIGNED;
 	c->agent_id = g->id;
 	c->abandon_at = 0;
+	c->assigned_at = act->at;
 	int rc = live_set_owner(a->app, c->tenant_id, c->conv_id, g->id, g->name);
 	if (rc)
 		log_error("acd: cannot give conversation %lld to user %lld: %s", (long long)c->conv_id,

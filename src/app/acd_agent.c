@@ -93,6 +93,33 @@ void acd__callbacks_changed(struct acd *a, int64_t tenant_id)
 				acd_send_callbacks(a, s);
 }
 
+/* Puts the agent's conversations that a person owned before a restart, and that the
+ * router does not hold yet, back in the router as theirs (route_adopt), so they count
+ * against the agent's capacity: called when the agent joins, before any offer can be
+ * made to them. One the router refuses (the agent has no room, or no longer serves the
+ * business) stays theirs outside the router's count, as it was. */
+static void adopt_held(struct acd *a, int64_t agent_id, int64_t now)
+{
+	for (struct acd_conv *c = a->convs; c; c = c->next) {
+		struct route_entry_info info;
+		if (c->agent_id != agent_id || c->state != CONV_ASSIGNED ||
+		    !route_entry_get(a->r, c->entry_id, &info))
+			continue;
+		struct route_entry_config e = {.id = c->entry_id, .conversation_id = c->conv_id,
+					       .tenant_id = c->tenant_id, .queue_id = c->queue_id,
+					       .priority = c->prio, .skills = c->skills,
+					       .media = ROUTE_MEDIA_CHAT};
+		int64_t at = c->assigned_at > 0 && c->assigned_at <= now ? c->assigned_at : now;
+		int rc = route_adopt(a->r, &e, agent_id, at, now);
+		if (rc)
+			log_warn("acd: conversation %lld stays with user %lld outside the router's "
+				 "count of their chats: %s", (long long)c->conv_id, (long long)agent_id,
+				 tn_strerror(rc));
+		else
+			c->assigned_at = at;
+	}
+}
+
 int acd_session_attach(struct acd *a, struct acd_session *s)
 {
 	struct acd_agent *g = acd__agent_find(a, s->user_id);
@@ -139,6 +166,9 @@ int acd_session_attach(struct acd *a, struct acd_session *s)
 		g->next = a->agents;
 		a->agents = g;
 	}
+	/* the conversations they held before a restart fill their capacity before any offer */
+	adopt_held(a, g->id, now);
+	acd__run_actions(a);
 	s->next = g->sessions;
 	g->sessions = s;
 	s->attached = true;
@@ -395,7 +425,10 @@ static int release(struct acd *a, struct acd_session *s, struct acd_conv *c, con
 	rc = live_set_owner(a->app, c->tenant_id, c->conv_id, 0, NULL);
 	if (rc)
 		return rc;
-	route_release(a->r, s->user_id, c->entry_id, acd__now_ms());
+	rc = route_release(a->r, s->user_id, c->entry_id, acd__now_ms());
+	if (rc)  /* one the router never counted (its adoption was refused) */
+		log_warn("acd: conversation %lld was not in the router's count of user %lld's "
+			 "chats: %s", (long long)c->conv_id, (long long)s->user_id, tn_strerror(rc));
 	live_unsubscribe(c->sub);
 	c->sub = NULL;
 	c->state = CONV_RELEASED;

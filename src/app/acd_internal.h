@@ -63,6 +63,7 @@ struct acd_conv {
 	uint32_t skills;                  /* ROUTE_SKILL_BITs the entry needs */
 	int64_t queued_at;                /* when it joined the queue (ms) */
 	int64_t abandon_at;               /* the customer is away: leaves at this time (ms), else 0 */
+	int64_t assigned_at;              /* CONV_ASSIGNED: when the agent took it (ms), 0 unknown */
 	struct acd_conv *next;
 };
 

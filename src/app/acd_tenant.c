@@ -244,9 +244,11 @@ static int restore_entries(struct acd *a, struct acd_tenant *t)
 		c->next = a->convs;
 		a->convs = c;
 		if (st && !strcmp(st, "assigned")) {
-			/* stays with its owner, who sees it on reconnecting */
+			/* stays with its owner, who sees it on reconnecting; it enters the router's
+			 * count of their chats when they join it (acd_session_attach) */
 			c->state = CONV_ASSIGNED;
 			c->agent_id = json_integer_value(json_object_get(row, "assigned_user_id"));
+			c->assigned_at = json_integer_value(json_object_get(row, "assigned_at")) * 1000;
 			continue;
 		}
 		c->skills = acd__entry_skills(a, t->id, c->conv_id, c->packet);
@@ -325,8 +327,8 @@ void acd__sync_callbacks(struct acd *a, struct acd_tenant *t)
 		a->convs = c;
 		int64_t user = json_integer_value(json_object_get(row, "assigned_user_id"));
 		if (!strcmp(st, "in_progress") && user > 0) {
-			c->state = CONV_ASSIGNED;  /* with its agent since before a restart */
-			c->agent_id = user;
+			c->state = CONV_ASSIGNED;  /* with its agent since before a restart: */
+			c->agent_id = user;        /* adopted when they join the router */
 			continue;
 		}
 		int64_t due = json_integer_value(json_object_get(row, "promised_at")) * 1000;
