@@ -323,6 +323,7 @@ struct callback_job {
 	int64_t tenant_id, conv_id, entry_id, promised_at, now, id;
 	char phone[32];
 	char reason[64];
+	bool requested;               /* the customer asked for it (the surge's offer) */
 };
 
 static int callback_run(struct store_conn *c, void *arg)
@@ -367,6 +368,8 @@ static void callback_done(int result, void *arg)
 		json_t *ev = json_pack("{s:s, s:s}", "type", "callback", "due", due);
 		if (ev && j->phone[0])
 			json_object_set_new(ev, "phone", json_string(j->phone));
+		if (ev && j->requested)
+			json_object_set_new(ev, "requested", json_true());
 		tell_customer(j->a, j->tenant_id, j->conv_id, ev);
 		acd__callbacks_changed(j->a, j->tenant_id);
 		struct acd_tenant *t = acd__tenant_find(j->a, j->tenant_id);
@@ -427,10 +430,12 @@ static void customer_phone(struct acd *a, const struct acd_conv *c, char *out, s
 	json_decref(conv);
 }
 
-/* Nobody could take the conversation: a callback at a time the current staffing can
- * keep (the queue's estimated wait for a routine entry, and never sooner than the
- * business's answer time for routine requests). */
-static void queue_callback(struct acd *a, struct acd_conv *c, const char *reason)
+/* Queues a callback for c: to phone (NULL: the phone on file), promised at promised_s,
+ * or when promised_s is 0 at a time the current staffing can keep (the queue's
+ * estimated wait for a routine entry, and never sooner than the business's answer time
+ * for routine requests); requested when the customer asked for it. */
+static void queue_callback_with(struct acd *a, struct acd_conv *c, const char *reason,
+				const char *phone, int64_t promised_s, bool requested)
 {
 	struct callback_job *j = calloc(1, sizeof *j);
 	if (!j)
@@ -440,19 +445,32 @@ static void queue_callback(struct acd *a, struct acd_conv *c, const char *reason
 	j->conv_id = c->conv_id;
 	j->entry_id = c->entry_id;
 	j->now = acd__now_ms() / 1000;
-	int64_t wait = 0;
-	if (idle_agents(a, c->tenant_id) > 0)
-		wait = 0;  /* someone is free now: the business's own answer time can be kept */
-	else if (route_queue_estimated_wait(a->r, c->queue_id, ROUTE_P3, &wait))
-		wait = 3600 * 1000;  /* nobody staffed now: an hour */
-	struct acd_tenant *t = acd__tenant_find(a, c->tenant_id);
-	int64_t floor_ms = t ? t->sla_ms[ROUTE_P3] : 1800 * 1000;
-	int64_t wait_s = (wait < floor_ms ? floor_ms : wait) / 1000;
-	j->promised_at = j->now + wait_s;
+	j->requested = requested;
+	if (promised_s > j->now) {
+		j->promised_at = promised_s;
+	} else {
+		int64_t wait = 0;
+		if (idle_agents(a, c->tenant_id) > 0)
+			wait = 0;  /* someone is free now: the business's own answer time can be kept */
+		else if (route_queue_estimated_wait(a->r, c->queue_id, ROUTE_P3, &wait))
+			wait = 3600 * 1000;  /* nobody staffed now: an hour */
+		struct acd_tenant *t = acd__tenant_find(a, c->tenant_id);
+		int64_t floor_ms = t ? t->sla_ms[ROUTE_P3] : 1800 * 1000;
+		j->promised_at = j->now + (wait < floor_ms ? floor_ms : wait) / 1000;
+	}
 	snprintf(j->reason, sizeof j->reason, "%s", reason);
-	customer_phone(a, c, j->phone, sizeof j->phone);
+	if (phone && *phone)
+		snprintf(j->phone, sizeof j->phone, "%s", phone);
+	else
+		customer_phone(a, c, j->phone, sizeof j->phone);
 	if (store_write_async(a->app->store, callback_run, j, callback_done, j))
 		free(j);
+}
+
+/* Nobody could take the conversation: a callback when the staffing can keep it. */
+static void queue_callback(struct acd *a, struct acd_conv *c, const char *reason)
+{
+	queue_callback_with(a, c, reason, NULL, 0, false);
 }
 
 /* A callback's status change (in progress with its agent, done, cancelled) and its event. */
@@ -948,6 +966,40 @@ void acd_customer_presence(struct app *app, int64_t tenant_id, int64_t conv_id, 
 	else if (!c->abandon_at && conv_waiting(a, c))
 		c->abandon_at = acd__now_ms() + a->abandon_grace_ms;
 	acd__arm_timer(a);
+}
+
+int acd_customer_callback(struct app *app, int64_t tenant_id, int64_t conv_id, const char *phone,
+			  char *msg, size_t msg_len)
+{
+	struct acd *a = acd_get(app);
+	struct acd_conv *c = a && !a->closing ? acd__conv_find(a, conv_id) : NULL;
+	if (!c || c->tenant_id != tenant_id || c->state != CONV_QUEUED || !conv_waiting(a, c)) {
+		snprintf(msg, msg_len, "this conversation is not waiting for a person");
+		return -TN_ECONFLICT;
+	}
+	char ph[32];
+	if (phone && *phone)
+		snprintf(ph, sizeof ph, "%s", phone);
+	else
+		customer_phone(a, c, ph, sizeof ph);
+	if (!ph[0]) {
+		snprintf(msg, msg_len, "a phone number is needed to call you back");
+		return -TN_EINVAL_FIELD;
+	}
+	/* the time the surge notice offered: now plus the entry's estimated wait */
+	int64_t now = acd__now_ms(), wait = 0, due_s = 0;
+	if (!route_estimated_wait(a->r, c->entry_id, now, &wait))
+		due_s = (now + wait) / 1000;
+	int rc = route_dequeue_callback(a->r, c->entry_id, now);
+	if (rc) {
+		snprintf(msg, msg_len, "the callback could not be queued");
+		return rc;
+	}
+	acd__run_actions(a);  /* an offer out is withdrawn while c is still known */
+	queue_callback_with(a, c, "the customer asked for a callback", ph, due_s, true);
+	acd__conv_drop(a, c);
+	acd__arm_timer(a);
+	return 0;
 }
 
 /* ---------------------------------------------------------------- live hooks */

@@ -95,6 +95,14 @@ void acd_send_callbacks(struct acd *a, struct acd_session *s);
  * queue (see docs/internals/acd.md). Safe for any conversation, queued or not, and before
  * acd_open (ignored). */
 void acd_customer_presence(struct app *app, int64_t tenant_id, int64_t conv_id, bool present);
+/* The customer of a conversation waiting for a person takes a callback instead (the
+ * surge notice's offer): the entry leaves the queue as a callback due when current
+ * staffing can keep it, to phone (E.164) or, when NULL, the phone on file; the customer
+ * is told with a "callback" notice once it is stored. 0, -TN_ECONFLICT when the
+ * conversation is not waiting in a queue, -TN_EINVAL_FIELD when no phone is known (a
+ * reason in msg, msg_len bytes, for both). */
+int acd_customer_callback(struct app *app, int64_t tenant_id, int64_t conv_id, const char *phone,
+			  char *msg, size_t msg_len);
 
 /* The tenant's settings changed (call after the write committed): its queues take the
  * current answer times and queue settings at once, the clocks of waiting entries

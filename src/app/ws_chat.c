@@ -14,6 +14,7 @@
 #include "base/jsonx.h"
 #include "base/log.h"
 #include "http/http.h"
+#include "nlu/extract.h"
 #include "store/store.h"
 
 #include <stdio.h>
@@ -681,6 +682,50 @@ static void on_history(struct chat_session *s, const json_t *m)
 			       (json_int_t)json_integer_value(b), "messages", msgs, "more", more));
 }
 
+/* The customer takes the callback a surge notice offered instead of waiting in the
+ * chat. The phone may be written any usual way; it is read as the AI reads one. */
+static void on_callback(struct chat_session *s, const json_t *m)
+{
+	const char *cid = json_string_value(json_object_get(m, "client_id"));
+	const json_t *ph = json_object_get(m, "phone");
+	if (!cid || !*cid || strlen(cid) > CHAT_CLIENT_ID_MAX ||
+	    (ph && !json_is_string(ph) && !json_is_null(ph))) {
+		send_error(s, "invalid", "callback: a client_id, and the phone as text", cid);
+		return;
+	}
+	if (!rate_ok(s)) {
+		send_error(s, "rate_limited", "too many requests; wait a moment", cid);
+		return;
+	}
+	char phone[32] = "";
+	if (json_is_string(ph) && json_string_length(ph) > 0) {
+		struct nlu_entities ents;
+		size_t n = json_string_length(ph);
+		if (n <= 40 && !nlu_extract_entities(json_string_value(ph), n, 0, NULL, &ents))
+			for (size_t i = 0; i < ents.count && !phone[0]; i++) {
+				if (ents.items[i].type != NLU_ENT_PHONE)
+					continue;
+				int w = snprintf(phone, sizeof phone, "%s", ents.items[i].value);
+				if (w < 0 || (size_t)w >= sizeof phone)
+					phone[0] = '\0'; /* not a phone number that fits E.164 */
+			}
+		if (!phone[0]) {
+			send_error(s, "invalid", "phone: a phone number such as (704) 555-0100", cid);
+			return;
+		}
+	}
+	char msg[160] = "";
+	int rc = s->conv_id ? acd_customer_callback(s->app, s->tenant_id, s->conv_id,
+						    phone[0] ? phone : NULL, msg, sizeof msg)
+			    : -TN_ECONFLICT;
+	if (rc == -TN_ECONFLICT)
+		send_error(s, "conflict", msg[0] ? msg : "nobody is waiting for a person here", cid);
+	else if (rc == -TN_EINVAL_FIELD)
+		send_error(s, "phone_required", msg, cid);
+	else if (rc)
+		send_error(s, "internal", "the callback could not be queued; try again", cid);
+}
+
 /* Passes the customer's typing indicator on, but not a flood of them: "off" only after
  * an "on" (so what is dropped can never leave the indicator stuck on), a repeated "on"
  * never, and a new "on" from a bucket of CHAT_TYPING_PER_SEC with a burst of
@@ -726,6 +771,8 @@ static void on_message(struct ws_conn *ws, bool is_text, const void *data, size_
 		on_typing(s, json_is_true(json_object_get(m, "on")));
 	else if (!strcmp(type, "history"))
 		on_history(s, m);
+	else if (!strcmp(type, "callback"))
+		on_callback(s, m);
 	else
 		send_error(s, "unknown_type", "unknown message type",
 			   json_string_value(json_object_get(m, "client_id")));

@@ -1,9 +1,11 @@
 // widget.test.mjs: the customer web chat widget against the real server in headless
 // Chromium: booking a tune-up with the AI, reloads and a server restart mid-conversation
-// without losing or doubling a message, a handoff to a named person, text never as HTML.
+// without losing or doubling a message, a handoff to a named person, a surge's callback
+// taken instead of waiting, text never as HTML.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
+import { spawnSync } from 'node:child_process';
 import { startTandem, launchBrowser, screenshot, sleep, eventually } from './lib/harness.mjs';
 import {
   openChat, say, transcript, notices, waitSettled, quickReplies, stored, messageBox,
@@ -382,6 +384,48 @@ test('asking for a person: a clear notice with position and wait, then the named
     ws.close();
     await first.close();
     await second.close();
+  }
+});
+
+test('a surge: the waiting customer takes the offered callback instead of waiting', async () => {
+  const agent = await server.login('agent');
+  const ws = new WebSocket(`${server.base.replace('http', 'ws')}/ws/agent`, { headers: { Cookie: agent.cookie } });
+  const inbox = [];
+  ws.on('message', (d) => inbox.push(JSON.parse(d)));
+  await new Promise((resolve, reject) => { ws.on('open', resolve); ws.on('error', reject); });
+  await eventually(() => inbox.find((m) => m.type === 'hello'), 5000, 'the agent hello');
+  ws.send(JSON.stringify({ type: 'status', status: 'available' }));
+  await eventually(() => inbox.find((m) => m.type === 'state' && m.status === 'available'), 5000, 'available');
+  /* the only agent has an emergency offered to them (a customer on a bare socket)... */
+  const first = new WebSocket(`${server.base.replace('http', 'ws')}/ws/chat?tenant=demo`);
+  await new Promise((resolve, reject) => { first.on('open', resolve); first.on('error', reject); });
+  first.send(JSON.stringify({ type: 'hello' }));
+  first.send(JSON.stringify({ type: 'message', client_id: 'e-1', text: 'Water is pouring through my ceiling right now!' }));
+  await eventually(() => inbox.find((m) => m.type === 'offer'), 10000, 'the first offer');
+  try {
+    await withCustomer(async (page) => {
+      /* ...so the next emergency waits behind it, longer than the business's answer time */
+      await say(page, 'Help, water is pouring through the ceiling in the hall!');
+      await eventually(async () => (await notices(page)).find((n) => /busier than usual/.test(n)), 10000, 'the surge notice');
+      const form = page.locator('.tc-cb');
+      await form.waitFor({ state: 'visible' });
+      const button = page.getByRole('button', { name: /^Call me back instead \(\w+day, \d{1,2}:\d{2}/ });
+      /* no number on file: asked for one */
+      await button.click();
+      await eventually(async () => /type the number/.test(await page.locator('.tc-cb-hint').innerText()), 5000, 'asked for a number');
+      await page.getByRole('textbox', { name: 'Your phone number' }).fill('(704) 555-0142');
+      await screenshot(page, 'widget-surge-callback');
+      await button.click();
+      const done = await eventually(async () => (await notices(page)).find((n) => /^Done: we will call you back/.test(n)), 5000, 'the callback notice');
+      assert.match(done, /\(704\) 555-0142 around \w+day, \d{1,2}:\d{2}/, done);
+      assert.ok(await form.count() === 0, 'the form is gone');
+      const conv = (await stored(page)).conversation;
+      const row = spawnSync('sqlite3', [server.db, `SELECT status || '|' || phone FROM callbacks WHERE conversation_id = ${conv}`], { encoding: 'utf8' }).stdout.trim();
+      assert.equal(row, 'pending|+17045550142');
+    });
+  } finally {
+    first.close();
+    ws.close();
   }
 });
 

@@ -93,6 +93,47 @@ test('surge: a customer behind the staffing is told the honest wait and offered 
   await a1.close();
 });
 
+test('surge: the customer takes the callback instead of waiting', async () => {
+  const a1 = await d.agent('agent1@brightline.example');
+  await d.status(a1, 'available');
+  const first = await d.customer();
+  await d.say(first, 'Water is pouring through my ceiling right now!');
+  const offer1 = await a1.next((m) => m.type === 'offer' && m.conversation === first.conv, 10000);
+  const second = await d.customer();
+  // before any conversation, or while not waiting: refused, nothing changes
+  second.send({ type: 'callback', client_id: 'cb-early' });
+  assert.equal((await second.next((m) => m.type === 'error' && m.ref === 'cb-early')).code, 'conflict');
+  const from = await d.say(second, 'Help, water is pouring through the ceiling in the hall!');
+  const notice = await second.next((m) => m.type === 'handoff' && m.state === 'queued' && m.surge === true, 10000, from);
+  // no phone on file and none given: asked for one; a number that is not one: invalid
+  second.send({ type: 'callback', client_id: 'cb-1' });
+  assert.equal((await second.next((m) => m.type === 'error' && m.ref === 'cb-1')).code, 'phone_required');
+  second.send({ type: 'callback', client_id: 'cb-2', phone: 'tomorrow' });
+  assert.equal((await second.next((m) => m.type === 'error' && m.ref === 'cb-2')).code, 'invalid');
+  assert.equal(d.sql(`SELECT COUNT(*) FROM callbacks WHERE conversation_id = ${second.conv}`), '0');
+  // with a number written the usual way
+  const mark = second.mark();
+  second.send({ type: 'callback', client_id: 'cb-3', phone: '(704) 555-0142' });
+  const cb = await second.next((m) => m.type === 'callback', 5000, mark);
+  assert.equal(cb.requested, true);
+  assert.equal(cb.phone, '+17045550142');
+  assert.ok(Math.abs(Date.parse(cb.due) - Date.parse(notice.callback_offer)) <= 120000,
+    `due ${cb.due} is the time offered, ${notice.callback_offer}`);
+  const row = d.sql(`SELECT status || '|' || phone || '|' || reason FROM callbacks WHERE conversation_id = ${second.conv}`);
+  assert.equal(row, 'pending|+17045550142|the customer asked for a callback');
+  assert.equal(d.sql(`SELECT status FROM queue_entries WHERE conversation_id = ${second.conv} ORDER BY id DESC LIMIT 1`), 'done');
+  assert.ok(d.events(second.conv).includes('callback_queued'));
+  // asking again: it no longer waits
+  second.send({ type: 'callback', client_id: 'cb-4', phone: '+17045550142' });
+  assert.equal((await second.next((m) => m.type === 'error' && m.ref === 'cb-4', 5000, mark)).code, 'conflict');
+  // the agent is not offered the conversation that left the line
+  const aMark = a1.mark();
+  await acceptAndHandBack(a1, offer1);
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.equal(a1.seen.slice(aMark).filter((m) => m.type === 'offer' && m.conversation === second.conv).length, 0);
+  await a1.close();
+});
+
 test('transfer to another queue of the business', async () => {
   const a1 = await d.agent('agent1@brightline.example');
   await d.status(a1, 'available');

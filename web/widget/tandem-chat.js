@@ -51,6 +51,11 @@
       backToAi: 'You are chatting with our virtual assistant (AI) again.',
       callback: (d, ph) => 'Nobody can take this chat right now, so we will call you back' +
         (ph ? ' at ' + ph : '') + (d ? ' around ' + d : '') + '.',
+      callbackTaken: (d, ph) => 'Done: we will call you back' + (ph ? ' at ' + ph : '') +
+        (d ? ' around ' + d : '') + '. You can close this window.',
+      cbGroup: 'Get a call back instead of waiting', cbButton: (d) => 'Call me back instead' + (d ? ' (' + d + ')' : ''),
+      cbPhone: 'Your phone number', cbPhoneNeeded: 'Please type the number we should call.',
+      cbGone: 'You are no longer waiting in line.',
       callUs: 'Prefer to call?', unread: (n) => n + ' new message' + (n === 1 ? '' : 's'),
       minutes: (m) => (m < 1 ? 'under a minute' : 'about ' + m + ' minute' + (m === 1 ? '' : 's')),
       greeting: 'Hi! How can we help today?', earlier: 'Earlier messages',
@@ -72,6 +77,11 @@
       backToAi: 'Estás de nuevo con nuestro asistente virtual (IA).',
       callback: (d, ph) => 'Ahora nadie puede atender este chat; te llamaremos' +
         (ph ? ' al ' + ph : '') + (d ? ' alrededor de ' + d : '') + '.',
+      callbackTaken: (d, ph) => 'Listo: te llamaremos' + (ph ? ' al ' + ph : '') +
+        (d ? ' alrededor de ' + d : '') + '. Puedes cerrar esta ventana.',
+      cbGroup: 'Recibir una llamada en lugar de esperar', cbButton: (d) => 'Prefiero que me llamen' + (d ? ' (' + d + ')' : ''),
+      cbPhone: 'Tu número de teléfono', cbPhoneNeeded: 'Escribe el número al que debemos llamar.',
+      cbGone: 'Ya no estás esperando en la fila.',
       callUs: '¿Prefieres llamar?', unread: (n) => n + (n === 1 ? ' mensaje nuevo' : ' mensajes nuevos'),
       minutes: (m) => (m < 1 ? 'menos de un minuto' : 'unos ' + m + (m === 1 ? ' minuto' : ' minutos')),
       greeting: '¡Hola! ¿En qué podemos ayudarte?', earlier: 'Mensajes anteriores',
@@ -95,6 +105,8 @@
   let typingTimer = 0;
   let unread = 0;
   let queueNotice = null;         /* the live "you are number N in line" element */
+  let cbForm = null;              /* the surge notice's "call me back instead" form */
+  let cbClient = null;            /* the client_id of the callback request in flight */
   let olderAsked = false;         /* a history request is out */
   let gapFloor = null;            /* after a reconnect that left messages out: the last seq held before */
   const peerTyping = { ai: 0, agent: 0 };
@@ -541,10 +553,15 @@
         break;
       case 'callback': {
         const ph = msg.phone ? fmtPhone(msg.phone) : '';
-        notice(t.callback(fmtWhen(msg.due), ph), true);
+        dropCallbackOffer();
+        notice((msg.requested === true ? t.callbackTaken : t.callback)(fmtWhen(msg.due), ph), true);
         break;
       }
       case 'error': {
+        if (cbClient && msg.ref === cbClient) {
+          callbackRefused(msg);
+          break;
+        }
         if (!msg.ref && olderAsked) {   /* a history request was refused: let it be asked again */
           olderAsked = false;
           gapFloor = null;
@@ -588,8 +605,10 @@
       if (last && last.queue) last.text = text;
       else saved.notices.push({ after: saved.last_seq, text, queue: true });
       save();
+      if (offer) callbackOffer(offer);
     } else if (msg.state === 'assigned') {
       queueNotice = null;
+      dropCallbackOffer();
       setTyping('ai', false);
       setOwner('human', typeof msg.agent === 'string' ? msg.agent : null);
       notice(t.assigned(saved.agent), true);
@@ -598,6 +617,58 @@
       setOwner('ai', null);
       notice(t.backToAi, true);
     }
+  }
+
+  /* ---- the surge's callback offer ---------------------------------------------------- */
+
+  /* Under the queue notice during a surge: the customer may leave the line and be called
+   * back at the time offered (the phone is asked for only if the business has none). */
+  function callbackOffer(when) {
+    if (cbForm && cbForm.isConnected) {
+      cbForm.querySelector('.tc-cb-go').textContent = t.cbButton(when);
+      return;
+    }
+    const phone = el('input', { type: 'tel', class: 'tc-cb-phone', autocomplete: 'tel', maxlength: '40',
+      placeholder: t.cbPhone, 'aria-label': t.cbPhone });
+    const hint = el('p', { class: 'tc-cb-hint', role: 'status' });
+    const go = el('button', { type: 'button', class: 'tc-cb-go', text: t.cbButton(when),
+      onclick: () => requestCallback() });
+    phone.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') { ev.preventDefault(); requestCallback(); } });
+    cbForm = el('div', { class: 'tc-cb', role: 'group', 'aria-label': t.cbGroup }, phone, go, hint);
+    log.append(cbForm);
+    scrollDown();
+  }
+
+  function requestCallback() {
+    if (!cbForm || !ws || !ready) return;
+    const go = cbForm.querySelector('.tc-cb-go');
+    const phone = cbForm.querySelector('.tc-cb-phone').value.trim();
+    cbClient = 'cb-' + Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
+    const m = { type: 'callback', client_id: cbClient };
+    if (phone) m.phone = phone;
+    go.disabled = true;
+    ws.send(JSON.stringify(m));
+  }
+
+  function callbackRefused(msg) {
+    cbClient = null;
+    if (!cbForm) return;
+    if (msg.code === 'conflict') {
+      dropCallbackOffer();
+      notice(t.cbGone, false);
+      return;
+    }
+    cbForm.querySelector('.tc-cb-go').disabled = false;
+    const phone = cbForm.querySelector('.tc-cb-phone');
+    cbForm.querySelector('.tc-cb-hint').textContent =
+      msg.code === 'phone_required' ? t.cbPhoneNeeded : (typeof msg.message === 'string' ? msg.message : '');
+    if (msg.code === 'phone_required' || msg.code === 'invalid') phone.focus();
+  }
+
+  function dropCallbackOffer() {
+    if (cbForm) cbForm.remove();
+    cbForm = null;
+    cbClient = null;
   }
 
   /* ---- older messages ------------------------------------------------------------ */
