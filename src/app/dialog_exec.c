@@ -34,6 +34,8 @@ struct dialog_write {
 	bool link_customer;    /* the customer was identified this turn: link them */
 	json_t *channels;      /* the conversation's channels (owned) */
 	char channel_buf[16];
+	dialog_start_fn *start; /* makes the conversation first (a new one), or NULL */
+	void *start_arg;
 };
 
 /* Completes a packet with what only the store knows: the conversation and transcript. */
@@ -346,6 +348,16 @@ int dialog_write_job(struct store_conn *c, void *arg)
 	struct dialog_write *j = arg;
 	struct dialog_out *o = j->out;
 	int rc;
+	if (j->start) {
+		/* the conversation is made by this same write, before its first turn */
+		int64_t cust = 0;
+		if ((rc = j->start(c, j->start_arg, &j->conv_id, &cust)) < 0)
+			return rc;
+		if (rc == 1)
+			return -EEXIST; /* one was there already: the turn runs again on it */
+		if (!j->customer_id)
+			j->customer_id = cust;
+	}
 	j->escalated_to_person = false;
 	j->duplicate = false;
 	json_decref(j->turn);
@@ -414,20 +426,62 @@ int dialog_write_job(struct store_conn *c, void *arg)
 					 j->state, j->now);
 }
 
+static int prepare(struct store_conn *rd, const struct nlu_model *m, const struct dialog_tenant *t,
+		   int64_t conv_id, const json_t *conv, int64_t customer_id, const char *text,
+		   const char *client_id, int64_t now, int agents_online, int64_t next_job_seq,
+		   struct dialog_out *out, struct dialog_write **wout);
+
 int dialog_write_prepare(struct store_conn *rd, const struct nlu_model *m,
 			 const struct dialog_tenant *t, int64_t conv_id, const char *text,
 			 const char *client_id, int64_t now, int agents_online,
 			 int64_t next_job_seq, struct dialog_out *out, struct dialog_write **wout)
 {
-	struct dialog_customer_facts cf = {0};
-	struct dialog_state state;
 	json_t *conv = NULL;
-	struct dialog_write *j = NULL;
-	int64_t tenant_id = t->tenant_id;
-	int rc = store_conversation_get(rd, tenant_id, conv_id, &conv);
+	int rc = store_conversation_get(rd, t->tenant_id, conv_id, &conv);
 	if (rc)
 		return rc;
-	int64_t customer_id = json_integer_value(json_object_get(conv, "customer_id"));
+	rc = prepare(rd, m, t, conv_id, conv, 0, text, client_id, now, agents_online, next_job_seq,
+		     out, wout);
+	json_decref(conv);
+	return rc;
+}
+
+int dialog_write_prepare_new(struct store_conn *rd, const struct nlu_model *m,
+			     const struct dialog_tenant *t, int64_t customer_id, const char *text,
+			     const char *client_id, int64_t now, int agents_online,
+			     int64_t next_job_seq, dialog_start_fn *start, void *start_arg,
+			     struct dialog_out *out, struct dialog_write **wout)
+{
+	if (!start)
+		return -EINVAL;
+	int rc = prepare(rd, m, t, 0, NULL, customer_id, text, client_id, now, agents_online,
+			 next_job_seq, out, wout);
+	if (!rc) {
+		(*wout)->start = start;
+		(*wout)->start_arg = start_arg;
+	}
+	return rc;
+}
+
+int64_t dialog_write_conv_id(const struct dialog_write *w)
+{
+	return w->conv_id;
+}
+
+/* Both prepares: conv is the conversation's row, or NULL for one that the write job
+ * makes first (a fresh state; customer_id the customer it is for, 0 when new). */
+static int prepare(struct store_conn *rd, const struct nlu_model *m, const struct dialog_tenant *t,
+		   int64_t conv_id, const json_t *conv, int64_t customer_id, const char *text,
+		   const char *client_id, int64_t now, int agents_online, int64_t next_job_seq,
+		   struct dialog_out *out, struct dialog_write **wout)
+{
+	struct dialog_customer_facts cf = {0};
+	struct dialog_state state;
+	struct dialog_write *j = NULL;
+	int64_t tenant_id = t->tenant_id;
+	int rc = 0;
+	if (conv)
+		customer_id = json_integer_value(json_object_get(conv, "customer_id"));
 	const char *channel = json_string_value(json_array_get(json_object_get(conv, "channels"), 0));
 	if (dialog_state_from_json(json_object_get(conv, "state"), &state))
 		dialog_state_init(&state);
@@ -495,14 +549,13 @@ int dialog_write_prepare(struct store_conn *rd, const struct nlu_model *m,
 out:
 	dialog_write_free(j);
 	dialog_customer_free(&cf);
-	json_decref(conv);
 	return rc;
 }
 
 bool dialog_write_fallback(struct dialog_write *j, int rc)
 {
 	struct dialog_out *out = j->out;
-	if (!rc || rc == -ENOMEM || out->n_actions == 0)
+	if (!rc || rc == -ENOMEM || rc == -EEXIST || out->n_actions == 0)
 		return false;
 	/* an action failed (e.g. the window was just taken): keep the conversation going
 	 * with the earlier state and say so */

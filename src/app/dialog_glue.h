@@ -75,6 +75,24 @@ int dialog_write_prepare(struct store_conn *rd, const struct nlu_model *m,
 			 const struct dialog_tenant *t, int64_t conv_id, const char *text,
 			 const char *client_id, int64_t now, int agents_online,
 			 int64_t next_job_seq, struct dialog_out *out, struct dialog_write **w);
+/* Makes the conversation a first message starts, inside that message's write job
+ * (writer thread): sets *conv_id and *customer_id and returns 0; returns 1 (nothing
+ * written) when it found an open conversation to use instead, or an error. */
+typedef int dialog_start_fn(struct store_conn *c, void *arg, int64_t *conv_id,
+			    int64_t *customer_id);
+/* dialog_write_prepare for a conversation that does not exist yet: a fresh state for
+ * customer_id (0: a new customer); the write job runs start first and the turn goes into
+ * the conversation it makes, all in one commit. When start finds one instead, the job
+ * fails with -EEXIST, writing nothing, and dialog_write_conv_id names the one it found:
+ * prepare the turn again on it. */
+int dialog_write_prepare_new(struct store_conn *rd, const struct nlu_model *m,
+			     const struct dialog_tenant *t, int64_t customer_id, const char *text,
+			     const char *client_id, int64_t now, int agents_online,
+			     int64_t next_job_seq, dialog_start_fn *start, void *start_arg,
+			     struct dialog_out *out, struct dialog_write **w);
+/* The conversation of the write (after a dialog_write_prepare_new job: the one made, or
+ * found). */
+int64_t dialog_write_conv_id(const struct dialog_write *w);
 /* The durable half, a store job (arg: the struct dialog_write): stores the customer
  * message (NLU result, client id), the AI reply with its quick replies, the actions'
  * effects, the turn summary and the new state. When the client id was stored before it

@@ -52,6 +52,12 @@ struct live_turn {
 	json_t *nlu;
 	int64_t seq;
 	bool duplicate;
+	/* the first message of a conversation that its own write makes */
+	dialog_start_fn *start;
+	void *start_arg;
+	live_started_fn *started;
+	int64_t start_customer;   /* whom it is for (0: a new customer) */
+	int64_t made_conv_id;     /* the conversation start made or found (writer, then loop) */
 };
 
 struct live_conv {
@@ -505,10 +511,31 @@ static void turn_pop(struct live_turn *t, int rc, int64_t seq, bool duplicate,
 		c->tail = NULL;
 	c->busy = false;
 	if (t->cb) {
-		struct live_turn_result r = {.seq = seq, .duplicate = duplicate, .answer = answer};
+		struct live_turn_result r = {.seq = seq, .duplicate = duplicate, .answer = answer,
+					     .conv_id = c->conv_id ? c->conv_id : t->made_conv_id};
 		t->cb(rc, &r, t->ctx);
 	}
 	turn_free(t);
+}
+
+/* A conversation made by its first message's write: from now on it is found by its id.
+ * Then the caller of live_customer_first_message hears of it (and subscribes) before
+ * the turn's messages are sent out. */
+static void conv_made(struct app *app, struct live_turn *t, int64_t conv_id)
+{
+	struct live *lv = app->live;
+	struct live_conv *c = t->conv;
+	if (conv_lookup(lv, c->tenant_id, conv_id))
+		log_error("live: conversation %lld is already live", (long long)conv_id);
+	c->conv_id = conv_id;
+	size_t k = bucket_of(lv, c->tenant_id, conv_id);
+	c->hnext = lv->buckets[k];
+	lv->buckets[k] = c;
+	lv->n++;
+	if (lv->n > lv->n_buckets)
+		table_grow(lv);
+	if (t->started && t->cb)
+		t->started(t->ctx, conv_id);
 }
 
 /* turn_pop, then the next turn of the conversation starts. */
@@ -567,8 +594,12 @@ static void ai_done(int result, void *arg)
 		if (!store_write_async(app->store, dialog_write_job, t->w, ai_done, t))
 			return;
 	}
+	if (!c->conv_id && result >= 0)
+		conv_made(app, t, dialog_write_conv_id(t->w)); /* its follower sees what follows */
 	live_typing(app, c->tenant_id, c->conv_id, "ai", false);
 	if (result < 0) {
+		if (result == -EEXIST && !c->conv_id)
+			t->made_conv_id = dialog_write_conv_id(t->w); /* found, not made: use it */
 		turn_finish(t, result, 0, false, NULL);
 		return;
 	}
@@ -614,7 +645,17 @@ static int plain_run(struct store_conn *c, void *arg)
 		.channel = t->channel, .text = t->text, .client_msg_id = t->client_id,
 		.nlu = t->nlu};
 	t->duplicate = false;
-	int rc = store_message_append(c, t->conv->tenant_id, t->conv->conv_id, &m, t->now, &t->seq);
+	int64_t conv_id = t->conv->conv_id;
+	if (t->start) {
+		int64_t cust = 0;
+		int rc = t->start(c, t->start_arg, &t->made_conv_id, &cust);
+		if (rc < 0)
+			return rc;
+		if (rc == 1)
+			return -EEXIST; /* found, not made: the turn runs again on it */
+		conv_id = t->made_conv_id;
+	}
+	int rc = store_message_append(c, t->conv->tenant_id, conv_id, &m, t->now, &t->seq);
 	if (rc == 1)
 		t->duplicate = true;
 	return rc < 0 ? rc : 0;
@@ -628,6 +669,8 @@ static void plain_done(int result, void *arg)
 		turn_finish(t, result, 0, false, NULL);
 		return;
 	}
+	if (!c->conv_id)
+		conv_made(t->app, t, t->made_conv_id);
 	json_t *msg = message_row(t->seq, t->kind == TURN_AGENT ? "agent" : "customer",
 				  t->kind == TURN_AGENT ? t->name : NULL, t->text, t->client_id,
 				  t->now);
@@ -651,9 +694,14 @@ static int ai_start(struct app *app, struct live_turn *t)
 	if (rc)
 		return rc;
 	int64_t job = live_facts_job_number(app, c->tenant_id, false);
-	rc = dialog_write_prepare(store_reader(app->store), app->nlu, t->facts->t, c->conv_id,
-				  t->text, t->client_id, t->now, agents_online(app->live, c->tenant_id),
-				  job, &t->out, &t->w);
+	int online = agents_online(app->live, c->tenant_id);
+	if (c->conv_id)
+		rc = dialog_write_prepare(store_reader(app->store), app->nlu, t->facts->t, c->conv_id,
+					  t->text, t->client_id, t->now, online, job, &t->out, &t->w);
+	else /* a conversation its first message's write makes */
+		rc = dialog_write_prepare_new(store_reader(app->store), app->nlu, t->facts->t,
+					      t->start_customer, t->text, t->client_id, t->now,
+					      online, job, t->start, t->start_arg, &t->out, &t->w);
 	if (rc)
 		return rc;
 	for (size_t k = 0; k < t->out.n_actions; k++)
@@ -689,7 +737,8 @@ static void conv_next(struct app *app, struct live_conv *c)
 		t->now = api_now(app);
 		json_t *answer = NULL;
 		int rc = 0;
-		if (t->client_id && (rc = answer_stored(app, c, t->client_id, &answer)) != 0) {
+		if (t->client_id && c->conv_id &&
+		    (rc = answer_stored(app, c, t->client_id, &answer)) != 0) {
 			/* seen before (1: the first answer again), or the lookup failed */
 			int64_t seq = json_integer_value(json_object_get(json_object_get(answer, "message"),
 									 "seq"));
@@ -711,6 +760,32 @@ static void conv_next(struct app *app, struct live_conv *c)
 		conv_maybe_evict(app->live, c);
 }
 
+/* A new turn of conversation c (not yet linked), or NULL on ENOMEM. */
+static struct live_turn *turn_new(struct app *app, struct live_conv *c, enum turn_kind kind,
+				  const char *text, const char *client_id, const char *channel,
+				  int64_t user_id, const char *name, live_turn_fn *cb, void *ctx)
+{
+	struct live_turn *t = calloc(1, sizeof *t);
+	if (!t)
+		return NULL;
+	dialog_out_init(&t->out);
+	t->app = app;
+	t->conv = c;
+	t->kind = kind;
+	t->text = strdup(text);
+	t->client_id = client_id && *client_id ? strdup(client_id) : NULL;
+	if (!t->text || (client_id && *client_id && !t->client_id)) {
+		turn_free(t);
+		return NULL;
+	}
+	snprintf(t->channel, sizeof t->channel, "%s", channel ? channel : "chat");
+	t->user_id = user_id;
+	snprintf(t->name, sizeof t->name, "%s", name ? name : "");
+	t->cb = cb;
+	t->ctx = ctx;
+	return t;
+}
+
 static int turn_queue(struct app *app, int64_t tenant_id, int64_t conv_id, enum turn_kind kind,
 		      const char *text, const char *client_id, const char *channel,
 		      int64_t user_id, const char *name, live_turn_fn *cb, void *ctx,
@@ -722,24 +797,12 @@ static int turn_queue(struct app *app, int64_t tenant_id, int64_t conv_id, enum 
 	int rc = conv_get(app, tenant_id, conv_id, &c);
 	if (rc)
 		return rc;
-	struct live_turn *t = calloc(1, sizeof *t);
-	if (!t)
-		goto nomem;
-	dialog_out_init(&t->out);
-	t->app = app;
-	t->conv = c;
-	t->kind = kind;
-	t->text = strdup(text);
-	t->client_id = client_id && *client_id ? strdup(client_id) : NULL;
-	if (!t->text || (client_id && *client_id && !t->client_id)) {
-		turn_free(t);
-		goto nomem;
+	struct live_turn *t = turn_new(app, c, kind, text, client_id, channel, user_id, name, cb,
+				       ctx);
+	if (!t) {
+		conv_maybe_evict(app->live, c);
+		return -ENOMEM;
 	}
-	snprintf(t->channel, sizeof t->channel, "%s", channel ? channel : "chat");
-	t->user_id = user_id;
-	snprintf(t->name, sizeof t->name, "%s", name ? name : "");
-	t->cb = cb;
-	t->ctx = ctx;
 	if (c->tail)
 		c->tail->next = t;
 	else
@@ -749,9 +812,6 @@ static int turn_queue(struct app *app, int64_t tenant_id, int64_t conv_id, enum 
 		*handle = t;
 	conv_next(app, c);
 	return 0;
-nomem:
-	conv_maybe_evict(app->live, c);
-	return -ENOMEM;
 }
 
 int live_customer_message(struct app *app, int64_t tenant_id, int64_t conv_id,
@@ -760,6 +820,35 @@ int live_customer_message(struct app *app, int64_t tenant_id, int64_t conv_id,
 {
 	return turn_queue(app, tenant_id, conv_id, TURN_CUSTOMER, text, client_id, channel, 0,
 			  NULL, cb, ctx, handle);
+}
+
+int live_customer_first_message(struct app *app, int64_t tenant_id, int64_t customer_id,
+				dialog_start_fn *start, void *start_arg, live_started_fn *started,
+				const char *text, const char *client_id, const char *channel,
+				live_turn_fn *cb, void *ctx, struct live_turn **handle)
+{
+	if (!app->live || !start || !text || (client_id && strlen(client_id) > 64))
+		return -EINVAL;
+	/* not in the table until its write has made it and given it an id */
+	struct live_conv *c = calloc(1, sizeof *c);
+	if (!c)
+		return -ENOMEM;
+	c->tenant_id = tenant_id;
+	struct live_turn *t = turn_new(app, c, TURN_CUSTOMER, text, client_id, channel, 0, NULL, cb,
+				       ctx);
+	if (!t) {
+		free(c);
+		return -ENOMEM;
+	}
+	t->start = start;
+	t->start_arg = start_arg;
+	t->started = started;
+	t->start_customer = customer_id;
+	c->head = c->tail = t;
+	if (handle)
+		*handle = t;
+	conv_next(app, c);
+	return 0;
 }
 
 int live_post_agent_message(struct app *app, int64_t tenant_id, int64_t conv_id,

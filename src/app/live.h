@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "app/dialog_glue.h"
+
 struct app;
 struct dialog_tenant;
 struct live;
@@ -83,6 +85,7 @@ void live_unsubscribe(struct live_sub *sub);
 
 /* What a customer turn produced. Borrowed during the callback. */
 struct live_turn_result {
+	int64_t conv_id;         /* the conversation (for a first message: made, or found) */
 	int64_t seq;             /* the customer message's seq */
 	bool duplicate;          /* the client id was seen before: nothing new was stored */
 	const json_t *answer;    /* the REST answer {message, reply, intent, confidence,
@@ -109,6 +112,21 @@ struct live_turn;
 int live_customer_message(struct app *app, int64_t tenant_id, int64_t conv_id,
 			  const char *text, const char *client_id, const char *channel,
 			  live_turn_fn *cb, void *ctx, struct live_turn **handle);
+/* The conversation a first message made: called on the loop after its write committed
+ * and before the turn's messages go to subscribers, so ctx can subscribe and get them. */
+typedef void live_started_fn(void *ctx, int64_t conv_id);
+/* The first customer message of a conversation that does not exist yet (a new chat
+ * visitor, or a returning customer with no open conversation): as live_customer_message,
+ * but start (dialog_glue.h) makes the conversation inside the turn's own write, so the
+ * conversation and its first turn take one commit. customer_id: whom it is for (0: a
+ * customer that start makes). started(ctx, id) runs before the broadcast and cb. When
+ * start found an open conversation instead (another tab started one a moment before),
+ * nothing is written and cb gets -EEXIST with result->conv_id naming it: send the message
+ * again with live_customer_message. Cancelling the callback also cancels started. */
+int live_customer_first_message(struct app *app, int64_t tenant_id, int64_t customer_id,
+				dialog_start_fn *start, void *start_arg, live_started_fn *started,
+				const char *text, const char *client_id, const char *channel,
+				live_turn_fn *cb, void *ctx, struct live_turn **handle);
 /* The callback of a queued turn will not run (the turn itself still completes). */
 void live_turn_cancel(struct live_turn *t);
 

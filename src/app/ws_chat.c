@@ -2,7 +2,8 @@
  * welcome with a visitor token that resumes the conversation, replay after last_seq,
  * messages acknowledged once durable, the AI's replies and notices pushed live. A new
  * visitor costs nothing in the store until their first message: the customer, the chat
- * identity and the conversation are written then, in one job (start_run). */
+ * identity and the conversation are written then, in that message's own write job
+ * (start_make, through live_customer_first_message), so the first turn takes one commit. */
 #include "app/acd.h"
 #include "app/api.h"
 #include "app/app.h"
@@ -85,7 +86,7 @@ struct chat_session {
 	bool hello_seen : 1;
 	bool ready : 1;              /* welcome sent */
 	bool has_customer : 1;
-	bool starting : 1;           /* the start write is in flight */
+	bool starting : 1;           /* the first message (which starts it) is in flight */
 	bool typing_on : 1;          /* the typing state last passed on */
 };
 
@@ -398,18 +399,28 @@ static void on_hello(struct chat_session *s, const json_t *m)
 
 /* ---- starting the conversation with the first message ---------------------------------- */
 
-/* Customer (for a new visitor), chat identity and conversation in one write. Idempotent
- * against another tab of the same visitor starting at the same moment: an identity or
- * an open conversation written meanwhile is used, not doubled. */
+/* Customer (for a new visitor), chat identity and conversation, written first in the
+ * first message's own write job (live_customer_first_message). Idempotent against
+ * another tab of the same visitor starting at the same moment: an identity written
+ * meanwhile is used, and an open conversation found means nothing is made (the message
+ * then goes to that conversation). */
 struct start_job {
-	struct chat_session *s;
 	int64_t tenant_id, customer_id, conv_id, now;
 	char hash[AUTH_HASH_SIZE];   /* "" when customer_id is known */
 };
 
-static int start_run(struct store_conn *c, void *arg)
+/* The first message of a session that has no conversation yet, in flight. */
+struct first {
+	struct chat_session *s;      /* held (refs) until the turn is answered */
+	struct start_job job;        /* filled by the writer, read after the commit */
+	char *text;                  /* kept to send again when another tab started first */
+	char client_id[CHAT_CLIENT_ID_MAX + 1];
+};
+
+/* dialog_start_fn (writer thread). */
+static int start_make(struct store_conn *c, void *arg, int64_t *conv_id, int64_t *customer_id)
 {
-	struct start_job *j = arg;
+	struct start_job *j = &((struct first *)arg)->job;
 	int rc;
 	if (!j->customer_id) {
 		rc = store_customer_find_by_identity(c, j->tenant_id, STORE_IDENTITY_CHAT, j->hash,
@@ -424,12 +435,18 @@ static int start_run(struct store_conn *c, void *arg)
 			return rc;
 		}
 	}
+	*customer_id = j->customer_id;
 	rc = store_conversation_find_open(c, j->tenant_id, j->customer_id, &j->conv_id);
+	if (rc == 0) {
+		*conv_id = j->conv_id;
+		return 1; /* found: the caller sends the message to it */
+	}
 	if (rc != -TN_ENOTFOUND)
 		return rc;
 	if ((rc = store_conversation_create(c, j->tenant_id, j->customer_id, "chat", j->now,
 					    &j->conv_id)))
 		return rc;
+	*conv_id = j->conv_id;
 	return store_event_append(c, j->tenant_id, j->now, "conversation_started", j->conv_id,
 				  "customer", NULL, NULL);
 }
@@ -491,32 +508,80 @@ static void submit_waiting(struct chat_session *s)
 	}
 }
 
-static void start_done(int result, void *arg)
+/* The oldest message waiting with that client id (the list is newest first; the first
+ * message was linked before any other one waited, and the same id may follow it). */
+static struct pending *pending_oldest(struct chat_session *s, const char *client_id)
 {
-	struct start_job *j = arg;
-	struct chat_session *s = j->s;
+	struct pending *found = NULL;
+	for (struct pending *p = s->pend; p; p = p->next)
+		if (!strcmp(p->client_id, client_id))
+			found = p;
+	return found;
+}
+
+/* Every message still waiting is answered with an error (the conversation could not be
+ * started; the client sends them again). */
+static void fail_waiting(struct chat_session *s)
+{
+	s->conv_id = 0;
+	while (s->pend) {
+		send_error(s, "internal", "the message was not stored; send it again",
+			   s->pend->client_id);
+		pending_remove(s->pend);
+	}
+}
+
+/* live_started_fn: the first message's write made the conversation; follow it before
+ * its messages are sent out. */
+static void first_started(void *ctx, int64_t conv_id)
+{
+	struct first *f = ctx;
+	struct chat_session *s = f->s;
+	s->has_customer = true;
+	s->who.customer_id = f->job.customer_id;
+	s->conv_id = conv_id;
+	if (s->ws && conv_attach(s))
+		log_warn("chat: cannot follow conversation %lld", (long long)conv_id);
+}
+
+/* live_turn_fn of the first message. */
+static void first_done(int rc, const struct live_turn_result *r, void *ctx)
+{
+	struct first *f = ctx;
+	struct chat_session *s = f->s;
+	struct pending *p = pending_oldest(s, f->client_id);
 	s->starting = false;
-	if (s->ws && result >= 0) {
+	if (rc && s->ws && s->app->nlu) /* the "on" sent at the start had no conversation */
+		send_json(s, json_pack("{s:s,s:s,s:b}", "type", "typing", "from", "ai", "on", 0));
+	if (rc == -EEXIST && s->ws) {
+		/* another tab started the conversation a moment before: join it */
 		s->has_customer = true;
-		s->who.customer_id = j->customer_id;
-		s->conv_id = j->conv_id;
-		if (conv_attach(s))
-			result = -ENOMEM;
-	}
-	if (s->ws && result >= 0) {
-		submit_waiting(s);
-	} else {
-		if (result < 0)
-			log_warn("chat: a conversation could not be started: %s", tn_strerror(result));
-		s->conv_id = 0;
-		while (s->pend) {
-			send_error(s, "internal", "the message was not stored; send it again",
-				   s->pend->client_id);
-			pending_remove(s->pend);
+		s->who.customer_id = f->job.customer_id;
+		s->conv_id = r->conv_id;
+		if (conv_attach(s)) {
+			fail_waiting(s);
+		} else {
+			if (p)
+				submit(s, p, f->text);
+			submit_waiting(s);
 		}
+	} else if (rc == 0) {
+		if (p) {
+			send_json(s, json_pack("{s:s,s:s,s:I,s:I}", "type", "ack", "client_id",
+					       p->client_id, "seq", (json_int_t)r->seq, "conversation",
+					       (json_int_t)r->conv_id));
+			pending_remove(p);
+		}
+		if (s->ws)
+			submit_waiting(s);
+	} else if (s->ws) {
+		if (rc != -EEXIST)
+			log_warn("chat: a conversation could not be started: %s", tn_strerror(rc));
+		fail_waiting(s);
 	}
+	free(f->text);
+	free(f);
 	session_unref(s);
-	free(j);
 }
 
 /* Counts one more customer created from the session's address: false when the address
@@ -537,34 +602,39 @@ static bool new_customer_ok(struct chat_session *s)
 	return true;
 }
 
-/* Queues the start write for the session's first message. 0, -EAGAIN (the address's
- * new-customer cap), -ENOMEM or the store's error. */
-static int start_conversation(struct chat_session *s)
+/* Sends the session's first message p: its write makes the conversation (and the
+ * customer, for a new visitor) and stores the turn in one commit. 0, or an error (p is
+ * left for the caller). */
+static int start_conversation(struct chat_session *s, struct pending *p, const char *text)
 {
-	struct start_job *j = calloc(1, sizeof *j);
-	if (!j)
+	struct first *f = calloc(1, sizeof *f);
+	if (!f || !(f->text = strdup(text))) {
+		free(f);
 		return -ENOMEM;
-	j->s = s;
-	j->tenant_id = s->tenant_id;
-	j->now = api_now(s->app);
-	if (s->has_customer) {
-		j->customer_id = s->who.customer_id;
-	} else {
-		key_to_hash(s->who.key, j->hash);
-		if (!new_customer_ok(s)) {
-			free(j);
-			return -EAGAIN;
-		}
 	}
+	f->s = s;
+	f->job.tenant_id = s->tenant_id;
+	f->job.now = api_now(s->app);
+	if (s->has_customer)
+		f->job.customer_id = s->who.customer_id;
+	else
+		key_to_hash(s->who.key, f->job.hash);
+	snprintf(f->client_id, sizeof f->client_id, "%s", p->client_id);
 	s->refs++;
-	int rc = store_write_async(s->app->store, start_run, j, start_done, j);
+	s->starting = true;
+	int rc = live_customer_first_message(s->app, s->tenant_id, f->job.customer_id, start_make, f,
+					     first_started, text, p->client_id, "chat", first_done, f,
+					     NULL);
+	if (!rc && s->app->nlu && s->starting)
+		/* the AI is at work; the conversation's own "off" follows once it is made */
+		send_json(s, json_pack("{s:s,s:s,s:b}", "type", "typing", "from", "ai", "on", 1));
 	if (rc) {
 		s->refs--;
-		free(j);
-		return rc;
+		s->starting = false;
+		free(f->text);
+		free(f);
 	}
-	s->starting = true;
-	return 0;
+	return rc;
 }
 
 /* ---- messages -------------------------------------------------------------------------- */
@@ -626,17 +696,11 @@ static void on_customer_message(struct chat_session *s, const json_t *m)
 		send_error(s, "rate_limited", "too many messages; wait a moment", ref);
 		return;
 	}
-	if (!s->conv_id && !s->starting) {
-		int rc = start_conversation(s);
-		if (rc == -EAGAIN) {
-			send_error(s, "rate_limited",
-				   "too many new conversations from this address; try again later", ref);
-			return;
-		}
-		if (rc) {
-			send_error(s, "unavailable", "the server is not accepting conversations", ref);
-			return;
-		}
+	bool first = !s->conv_id && !s->starting;
+	if (first && !s->has_customer && !new_customer_ok(s)) {
+		send_error(s, "rate_limited",
+			   "too many new conversations from this address; try again later", ref);
+		return;
 	}
 	struct pending *p = calloc(1, sizeof *p);
 	if (!p || (s->starting && !(p->text = strdup(text)))) {
@@ -651,8 +715,14 @@ static void on_customer_message(struct chat_session *s, const json_t *m)
 	if (s->pend)
 		s->pend->prev = p;
 	s->pend = p;
-	if (!s->starting)
+	if (first) {
+		if (start_conversation(s, p, text)) {
+			send_error(s, "unavailable", "the server is not accepting conversations", ref);
+			pending_remove(p);
+		}
+	} else if (!s->starting) {
 		submit(s, p, text);
+	}
 }
 
 /* {"type":"history","before":SEQ,"limit":N?}: the page of messages before SEQ. */
