@@ -5,7 +5,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { loginAs, tandem } from './auth_lib.mjs';
+import { before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { loginAs, serve, tandem } from './auth_lib.mjs';
 
 export { serve } from './auth_lib.mjs';
 
@@ -97,4 +99,26 @@ export class Chat {
   }
 
   close() { this.ws.close(); return this.closed; }
+}
+
+/**
+ * One test file's server: a fresh demo database, the server on it and a signed-in agent
+ * client, made in before() and handed to set({env, srv, c}); in after() the server must
+ * exit cleanly with no sanitizer report, and the files are removed.
+ */
+export function demoServer(set) {
+  let env, srv;
+  before(async () => {
+    env = demoDb();
+    srv = await serve(env.db);
+    set({ env, srv, c: await agent(srv.base, env) });
+  });
+  after(async () => {
+    if (srv) {
+      const r = await srv.stop();
+      assert.doesNotMatch(srv.logs().join('\n'), /AddressSanitizer|LeakSanitizer|runtime error:/);
+      assert.equal(r.code, 0, `server exit: ${srv.logs().join('\n')}`);
+    }
+    env?.cleanup();
+  });
 }

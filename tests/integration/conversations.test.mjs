@@ -4,23 +4,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { loginAs } from './auth_lib.mjs';
-import { ADDRESS, agent, demoDb, say, serve, startConversation } from './conv_lib.mjs';
+import { ADDRESS, agent, demoDb, demoServer, say, serve, startConversation } from './conv_lib.mjs';
 
 let env, srv, c;
 
-before(async () => {
-  env = demoDb();
-  srv = await serve(env.db);
-  c = await agent(srv.base, env);
-});
-
-after(async () => {
-  if (srv) {
-    const r = await srv.stop();
-    assert.equal(r.code, 0, `server exit: ${srv.logs().join('\n')}`);
-  }
-  env?.cleanup();
-});
+demoServer((w) => ({ env, srv, c } = w));
 
 test('a booking over REST ends with the appointment on file', async () => {
   const id = await startConversation(c, { channel: 'chat', customer: { name: 'Ann Lee', phone: '+17045550123' } });

@@ -4,23 +4,11 @@
 // doubled, and the limits.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { agent, Chat, demoDb, serve } from './conv_lib.mjs';
+import { agent, Chat, demoDb, demoServer, serve } from './conv_lib.mjs';
 
 let env, srv, c;
 
-before(async () => {
-  env = demoDb();
-  srv = await serve(env.db);
-  c = await agent(srv.base, env);
-});
-
-after(async () => {
-  if (srv) {
-    const r = await srv.stop();
-    assert.equal(r.code, 0, `server exit: ${srv.logs().join('\n')}`);
-  }
-  env?.cleanup();
-});
+demoServer((w) => ({ env, srv, c } = w));
 
 test('hello, message, ack and the AI reply; reconnect replays exactly the missed messages', async () => {
   const a = new Chat(srv.base);

@@ -5,26 +5,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import { agent, Chat, demoDb, serve } from './conv_lib.mjs';
+import { agent, Chat, demoDb, demoServer, serve } from './conv_lib.mjs';
 
 let env, srv, c;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-before(async () => {
-  env = demoDb();
-  srv = await serve(env.db);
-  c = await agent(srv.base, env);
-});
-
-after(async () => {
-  if (srv) {
-    const r = await srv.stop();
-    assert.doesNotMatch(srv.logs().join('\n'), /AddressSanitizer|LeakSanitizer|runtime error:/);
-    assert.equal(r.code, 0, `server exit: ${srv.logs().join('\n')}`);
-  }
-  env?.cleanup();
-});
+demoServer((w) => ({ env, srv, c } = w));
 
 /** The demo's first agent on /ws/agent, collecting what it receives. */
 async function console_() {

@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import WebSocket from 'ws';
-import { agent, Chat, demoDb, serve } from './conv_lib.mjs';
+import { agent, Chat, demoDb, demoServer, serve } from './conv_lib.mjs';
 
 let env, srv, c;
 
@@ -28,20 +28,7 @@ function counts() {
   };
 }
 
-before(async () => {
-  env = demoDb();
-  srv = await serve(env.db);
-  c = await agent(srv.base, env);
-});
-
-after(async () => {
-  if (srv) {
-    const r = await srv.stop();
-    assert.doesNotMatch(srv.logs().join('\n'), /AddressSanitizer|LeakSanitizer|runtime error:/);
-    assert.equal(r.code, 0, `server exit: ${srv.logs().join('\n')}`);
-  }
-  env?.cleanup();
-});
+demoServer((w) => ({ env, srv, c } = w));
 
 /** A /ws/chat session from the address a reverse proxy on loopback names. */
 class ProxiedChat extends Chat {

@@ -5,23 +5,11 @@
 // history); "Yes" books the window.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { agent, Chat, demoDb, say, serve, startConversation } from './conv_lib.mjs';
+import { agent, Chat, demoDb, demoServer, say, serve, startConversation } from './conv_lib.mjs';
 
 let env, srv, c;
 
-before(async () => {
-  env = demoDb();
-  srv = await serve(env.db);
-  c = await agent(srv.base, env);
-});
-
-after(async () => {
-  if (srv) {
-    const r = await srv.stop();
-    assert.equal(r.code, 0, `server exit: ${srv.logs().join('\n')}`);
-  }
-  env?.cleanup();
-});
+demoServer((w) => ({ env, srv, c } = w));
 
 function checkLimits(list) {
   assert.ok(Array.isArray(list) && list.length >= 1 && list.length <= 5, JSON.stringify(list));
